@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.shortcuts import redirect
+
+from .models import Clinic
+
+
+@admin.register(Clinic)
+class ClinicAdmin(admin.ModelAdmin):
+    fieldsets = [
+        ("Clinic", {"fields": ["name", "phone", "email", "address", "opening_hours", "reply_time"]}),
+        ("Urgent help", {"fields": ["emergency_number", "urgent_advice"]}),
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        # There is only one set of details: go straight to it.
+        return redirect("admin:clinic_clinic_change", Clinic.load().pk)

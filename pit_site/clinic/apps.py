@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ClinicConfig(AppConfig):
+    name = "pit_site.clinic"
+    verbose_name = "Clinic details"

@@ -1,0 +1,5 @@
+from .models import Clinic
+
+
+def clinic(request):
+    return {"clinic": Clinic.load()}

@@ -1,0 +1,186 @@
+"""Reading the content/ folder: Markdown files with YAML front matter (docs/content-format.md)."""
+
+import datetime
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import frontmatter
+import yaml
+from django.db import transaction
+
+from .models import Evidence, Kind, Page, Region, fingerprint
+
+SEGMENT_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+RESERVED_FIRST_SEGMENTS = {"admin", "static", "media", "sitemap.xml", "robots.txt", "healthz"}
+ALLOWED_KEYS = {
+    "title", "summary", "kind", "order", "nav_title", "region", "evidence",
+    "last_reviewed", "next_review_due", "reviewer", "reviewer_role",
+}  # fmt: skip
+MAX_FILE_BYTES = 1_000_000
+
+
+class ContentError(Exception):
+    """A content file that cannot be loaded; the message names what is wrong."""
+
+
+def path_for(file, root):
+    """URL path of a content file: content/conditions/index.md -> "conditions"."""
+    parts = list(file.relative_to(root).with_suffix("").parts)
+    if parts[-1] == "index":
+        parts.pop()
+    for part in parts:
+        if not SEGMENT_RE.match(part):
+            raise ContentError(
+                f"{part!r} is not a valid URL part: use lower-case letters, digits and hyphens"
+            )
+    if parts and parts[0] in RESERVED_FIRST_SEGMENTS:
+        raise ContentError(f"/{parts[0]}/ is reserved for the site itself")
+    return "/".join(parts)
+
+
+def one_year_after(day):
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)
+
+
+def _date(meta, key):
+    value = meta.get(key)
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime.date):
+        return value
+    raise ContentError(f"{key} must be a date written as YYYY-MM-DD, not {value!r}")
+
+
+def _text(meta, key, *, required=False, max_length=None):
+    value = meta.get(key)
+    if value is None:
+        value = ""
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise ContentError(f"{key} must be text")
+    value = str(value).strip()
+    if required and not value:
+        raise ContentError(f"{key} is missing")
+    if max_length and len(value) > max_length:
+        raise ContentError(f"{key} is longer than {max_length} characters")
+    return value
+
+
+def parse_file(file, root):
+    """The page values a content file describes, or ContentError saying what is wrong."""
+    if file.stat().st_size > MAX_FILE_BYTES:
+        raise ContentError(f"file is larger than {MAX_FILE_BYTES // 1000} KB")
+    try:
+        post = frontmatter.loads(file.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ContentError("file is not UTF-8 text") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark else ""
+        raise ContentError(f"front matter is not valid YAML{where}") from None
+    meta = post.metadata
+    if not isinstance(meta, dict) or not meta:
+        raise ContentError("front matter is missing (start the file with --- and a title)")
+    unknown = sorted(set(map(str, meta)) - ALLOWED_KEYS)
+    if unknown:
+        raise ContentError(f"unknown front matter key(s): {', '.join(unknown)}")
+
+    kind = _text(meta, "kind") or Kind.PAGE
+    if kind not in Kind.values:
+        raise ContentError(f"unknown kind {kind!r}; use one of: {', '.join(Kind.values)}")
+    order = meta.get("order", 100)
+    if not isinstance(order, int) or isinstance(order, bool):
+        raise ContentError(f"order must be a whole number, not {order!r}")
+    region = _text(meta, "region")
+    evidence = _text(meta, "evidence")
+    if kind == Kind.CONDITION:
+        if region not in Region.values:
+            raise ContentError(f"region must be one of: {', '.join(Region.values)}")
+        if evidence not in Evidence.values:
+            raise ContentError(f"evidence must be one of: {', '.join(Evidence.values)}")
+    elif region or evidence:
+        raise ContentError("region and evidence are only for kind: condition")
+
+    last_reviewed = _date(meta, "last_reviewed")
+    next_review_due = _date(meta, "next_review_due")
+    if last_reviewed and not next_review_due:
+        next_review_due = one_year_after(last_reviewed)
+    values = {
+        "path": path_for(file, root),
+        "title": _text(meta, "title", required=True, max_length=200),
+        "summary": _text(meta, "summary", required=True, max_length=300),
+        "kind": kind,
+        "order": order,
+        "nav_title": _text(meta, "nav_title", max_length=80),
+        "region": region,
+        "evidence": evidence,
+        "last_reviewed": last_reviewed,
+        "next_review_due": next_review_due,
+        "reviewer": _text(meta, "reviewer", max_length=120),
+        "reviewer_role": _text(meta, "reviewer_role", max_length=120),
+        "body": post.content.strip().replace("\r\n", "\n"),
+    }
+    if values["reviewer"] and not last_reviewed:
+        raise ContentError("reviewer is set but last_reviewed is missing")
+    return values
+
+
+@dataclass
+class LoadReport:
+    created: list = field(default_factory=list)
+    updated: list = field(default_factory=list)
+    unchanged: list = field(default_factory=list)
+    conflicts: list = field(default_factory=list)
+    errors: list = field(default_factory=list)  # (file, message)
+
+
+def load_content(root, *, force=False):
+    """Import every Markdown file under ``root``; one bad file does not stop the rest.
+
+    A page edited in the database since its last import is a conflict and is left alone,
+    unless ``force``.
+    """
+    root = Path(root)
+    report = LoadReport()
+    seen = {}
+    for file in sorted(root.rglob("*.md")):
+        name = str(file.relative_to(root))
+        try:
+            values = parse_file(file, root)
+        except (ContentError, OSError) as error:
+            report.errors.append((name, str(error)))
+            continue
+        path = values.pop("path")
+        if path in seen:
+            report.errors.append((name, f"same URL /{path}/ as {seen[path]}"))
+            continue
+        seen[path] = name
+        _store(path, values, name, report, force)
+    return report
+
+
+@transaction.atomic
+def _store(path, values, name, report, force):
+    file_hash = fingerprint(values)
+    page = Page.objects.select_for_update().filter(path=path).first()
+    if page is None:
+        Page(path=path, imported_hash=file_hash, **values).save()
+        report.created.append(name)
+        return
+    db_hash = page.content_hash()
+    if db_hash == file_hash:
+        if page.imported_hash != file_hash:
+            Page.objects.filter(pk=page.pk).update(imported_hash=file_hash)
+        report.unchanged.append(name)
+        return
+    if db_hash != page.imported_hash and not force:
+        report.conflicts.append(name)
+        return
+    for key, value in values.items():
+        setattr(page, key, value)
+    page.imported_hash = file_hash
+    page.save()
+    report.updated.append(name)

@@ -1,0 +1,41 @@
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from pit_site.pages.content import load_content
+
+
+class Command(BaseCommand):
+    help = (
+        "Import the Markdown pages in content/ into the database. Safe to run again: pages "
+        "edited in the admin since their last import are reported as conflicts and kept."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dir", default=str(settings.CONTENT_DIR), help="content folder")
+        parser.add_argument(
+            "--force", action="store_true", help="overwrite pages edited in the database"
+        )
+
+    def handle(self, *args, dir, force, **options):
+        root = Path(dir)
+        if not root.is_dir():
+            raise CommandError(f"{root} is not a folder")
+        report = load_content(root, force=force)
+        for name, message in report.errors:
+            self.stderr.write(self.style.ERROR(f"error: {name}: {message}"))
+        for name in report.conflicts:
+            self.stderr.write(
+                self.style.WARNING(
+                    f"conflict: {name}: the page was changed in the database since it was "
+                    "last loaded; kept the database version (use --force to overwrite)"
+                )
+            )
+        self.stdout.write(
+            f"{len(report.created)} created, {len(report.updated)} updated, "
+            f"{len(report.unchanged)} unchanged, {len(report.conflicts)} conflicts, "
+            f"{len(report.errors)} errors"
+        )
+        if report.errors:
+            raise CommandError(f"{len(report.errors)} file(s) could not be loaded")

@@ -1,0 +1,126 @@
+import hashlib
+import json
+
+from django.db import models
+from django.urls import reverse
+
+from .readability import reading_grade
+from .rendering import faq_items, render_markdown
+
+
+class Kind(models.TextChoices):
+    PAGE = "page", "Page"
+    FAQ = "faq", "FAQ page"
+    CONDITION = "condition", "Condition"
+    SECTION = "section", "Section index"
+
+
+class Region(models.TextChoices):
+    # In the order the conditions index shows them.
+    HEAD_AND_NECK = "head-and-neck", "Head and neck"
+    SHOULDER_AND_ARM = "shoulder-and-arm", "Shoulder, arm and elbow"
+    WRIST_AND_HAND = "wrist-and-hand", "Wrist and hand"
+    BACK_AND_CHEST = "back-and-chest", "Back, chest and ribs"
+    HIP_AND_KNEE = "hip-and-knee", "Hip and knee"
+    ANKLE_AND_FOOT = "ankle-and-foot", "Ankle and foot"
+
+
+class Evidence(models.TextChoices):
+    SOME = "some", "Some evidence"
+    LIMITED = "limited", "Limited evidence"
+    VERY_LIMITED = "very-limited", "Very limited evidence"
+
+
+EVIDENCE_EXPLAINED = {
+    Evidence.SOME: "Small randomised trials have compared it with a placebo injection.",
+    Evidence.LIMITED: "Small or early studies without a placebo group, or mixed results.",
+    Evidence.VERY_LIMITED: "Only case reports, clinic reports or reasoning from other conditions.",
+}
+
+# The fields a content file sets; the same list drives import, export and conflict checks.
+CONTENT_FIELDS = (
+    "title", "summary", "kind", "order", "nav_title", "region", "evidence",
+    "last_reviewed", "next_review_due", "reviewer", "reviewer_role", "body",
+)  # fmt: skip
+
+
+class Page(models.Model):
+    path = models.CharField(
+        max_length=200,
+        unique=True,
+        blank=True,
+        help_text='Where the page lives: "what-is-pit" is /what-is-pit/; empty is the home page.',
+    )
+    title = models.CharField(max_length=200)
+    summary = models.CharField(
+        max_length=300, help_text="One or two sentences; search engines show it under the title."
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PAGE)
+    order = models.IntegerField(default=100, help_text="Position in lists, lower first.")
+    nav_title = models.CharField(max_length=80, blank=True, help_text="Short label for lists.")
+    region = models.CharField(max_length=30, choices=Region.choices, blank=True)
+    evidence = models.CharField(max_length=20, choices=Evidence.choices, blank=True)
+    body = models.TextField(blank=True)
+    body_html = models.TextField(blank=True, editable=False)
+    reading_grade = models.FloatField(default=0, editable=False)
+    last_reviewed = models.DateField(null=True, blank=True)
+    next_review_due = models.DateField(null=True, blank=True)
+    reviewer = models.CharField(max_length=120, blank=True)
+    reviewer_role = models.CharField(max_length=120, blank=True)
+    imported_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="Fingerprint of the content as last imported from or exported to a file.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["order", "title"]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.body_html = render_markdown(self.body, faq=self.kind == Kind.FAQ)
+        self.reading_grade = reading_grade(self.body_html)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        if not self.path:
+            return reverse("pages:home")
+        return reverse("pages:page", args=[self.path])
+
+    @property
+    def list_title(self):
+        return self.nav_title or self.title
+
+    @property
+    def is_reviewed(self):
+        return bool(self.last_reviewed and self.reviewer)
+
+    @property
+    def evidence_explained(self):
+        return EVIDENCE_EXPLAINED.get(self.evidence, "")
+
+    def faq_questions(self):
+        """(anchor, question, answer_html) for each question on an FAQ page."""
+        return faq_items(self.body_html) if self.kind == Kind.FAQ else []
+
+    def content_values(self):
+        return {name: getattr(self, name) for name in CONTENT_FIELDS}
+
+    def content_hash(self):
+        return fingerprint(self.content_values())
+
+
+def fingerprint(values):
+    """A stable hash of a page's content fields, to tell whether it changed."""
+    canonical = {
+        name: (values.get(name) or "") if name != "order" else values.get(name, 100)
+        for name in CONTENT_FIELDS
+    }
+    canonical["body"] = canonical["body"].strip().replace("\r\n", "\n")
+    blob = json.dumps(canonical, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()

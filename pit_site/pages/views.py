@@ -1,0 +1,54 @@
+import json
+from itertools import groupby
+
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import select_template
+from django.utils.html import strip_tags
+from django.views.decorators.http import require_safe
+
+from .models import Kind, Page, Region
+
+REGION_ORDER = {value: index for index, value in enumerate(Region.values)}
+
+
+@require_safe
+def page(request, path=""):
+    page = get_object_or_404(Page, path=path)
+    context = {"page": page}
+    if page.kind == Kind.SECTION:
+        context["regions"] = _children_by_region(page)
+    elif page.kind == Kind.FAQ:
+        context["faq_json_ld"] = _faq_json_ld(page)
+    elif page.kind == Kind.CONDITION:
+        context["section"] = Page.objects.filter(path=page.path.rpartition("/")[0]).first()
+    template = select_template([f"pages/{page.path or 'home'}.html", f"pages/{page.kind}.html"])
+    return render(request, template.template.name, context)
+
+
+def _children_by_region(section):
+    children = Page.objects.filter(path__startswith=f"{section.path}/").only(
+        "path", "title", "nav_title", "summary", "region", "evidence", "order"
+    )
+    children = sorted(children, key=lambda p: (REGION_ORDER.get(p.region, 99), p.order, p.title))
+    return [
+        (Region(region).label if region else "Other", list(pages))
+        for region, pages in groupby(children, key=lambda p: p.region)
+    ]
+
+
+def _faq_json_ld(page):
+    data = {
+        "@context": "https://schema.org",
+        "@type": "FAQPage",
+        "mainEntity": [
+            {
+                "@type": "Question",
+                "name": question,
+                "acceptedAnswer": {"@type": "Answer", "text": strip_tags(answer).strip()},
+            }
+            for _anchor, question, answer in page.faq_questions()
+        ],
+    }
+    # Escape <, > and & so the JSON cannot close the <script> element it sits in.
+    text = json.dumps(data, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
