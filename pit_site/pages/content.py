@@ -81,6 +81,8 @@ def parse_file(file, root):
         mark = getattr(error, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark else ""
         raise ContentError(f"front matter is not valid YAML{where}") from None
+    if "\x00" in post.content or any("\x00" in str(v) for v in post.metadata.values()):
+        raise ContentError("file contains a NUL character")
     meta = post.metadata
     if not isinstance(meta, dict) or not meta:
         raise ContentError("front matter is missing (start the file with --- and a title)")

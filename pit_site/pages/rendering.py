@@ -50,20 +50,26 @@ ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 MARKDOWN_EXTENSIONS = ["abbr", "def_list", "fenced_code", "footnotes", "sane_lists", "tables", "toc"]
 MARKDOWN_CONFIG = {
     "toc": {"slugify": lambda value, _sep: slugify(value), "toc_depth": "2-4"},
-    "footnotes": {"BACKLINK_TITLE": "Back to the text", "SEPARATOR": "-"},
+    "footnotes": {
+        "BACKLINK_TITLE": "Back to the text",
+        "SEPARATOR": "-",
+        "USE_DEFINITION_ORDER": False,  # number references in the order they are cited
+    },
 }
 
 H2_RE = re.compile(r'<h2 id="([^"]*)">(.*?)</h2>', re.S)
 FAQ_ITEM_RE = re.compile(
     r'<details class="faq-item" id="([^"]*)"><summary>(.*?)</summary>(.*?)</details>', re.S
 )
+UNSAFE_CHARS_RE = re.compile("[\x00\ud800-\udfff]")  # NUL and lone surrogates
 FOOTNOTES_RE = re.compile(r'<div class="footnote">\s*<hr\s*/?>')
 
 
 def render_markdown(text, *, faq=False):
     """Render Markdown to sanitised HTML. With ``faq``, each ``##`` becomes a <details>."""
+    text = UNSAFE_CHARS_RE.sub("\ufffd", text or "")
     html = markdown.markdown(
-        text or "",
+        text,
         extensions=MARKDOWN_EXTENSIONS,
         extension_configs=MARKDOWN_CONFIG,
         output_format="html",

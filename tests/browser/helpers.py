@@ -1,0 +1,92 @@
+"""Shared pieces for the browser tests: the page list, viewports and small page checks.
+
+Nothing here touches Django or its database; the browser tests only talk HTTP to a real
+gunicorn started by conftest.py.
+"""
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTENT_DIR = Path(os.environ.get("PIT_CONTENT_DIR") or ROOT / "content")
+NOT_FOUND_PATH = "/no-such-page/"
+
+# name: (width, height)
+VIEWPORTS = {"phone": (390, 844), "desktop": (1280, 900)}
+NARROW = (320, 640)  # WCAG 1.4.10 reflow width
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def url_path(file, root=CONTENT_DIR):
+    """content/index.md -> "/", content/x.md -> "/x/", content/a/index.md -> "/a/"."""
+    parts = list(file.relative_to(root).with_suffix("").parts)
+    if parts and parts[-1] == "index":
+        parts.pop()
+    return "/" + "".join(f"{part}/" for part in parts)
+
+
+def content_paths():
+    """Every public page, read from the content folder when the tests are collected."""
+    return sorted({url_path(file) for file in CONTENT_DIR.rglob("*.md")})
+
+
+def path_id(path):
+    return path.strip("/") or "home"
+
+
+def first_path(prefix):
+    """The first content page under ``prefix`` ("/conditions/"), preferring knee pain."""
+    paths = [p for p in content_paths() if p.startswith(prefix) and p != prefix]
+    preferred = f"{prefix}knee-pain/"
+    if preferred in paths:
+        return preferred
+    return paths[0] if paths else None
+
+
+# Finds what sticks out to the right, to make an overflow failure easy to fix.
+OVERFLOW_JS = """() => {
+  const limit = document.documentElement.clientWidth;
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+    [...el.classList].map((c) => '.' + c).join('');
+  const offenders = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const box = el.getBoundingClientRect();
+    if (box.width > 0 && box.right > limit + 1) {
+      const parent = el.parentElement;
+      offenders.push(`${parent ? name(parent) + ' > ' : ''}${name(el)} (right edge ${Math.round(box.right)}px)`);
+    }
+    if (offenders.length >= 5) break;
+  }
+  return {
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth,
+    offenders,
+  };
+}"""
+
+
+def assert_no_horizontal_scroll(page, width, where):
+    info = page.evaluate(OVERFLOW_JS)
+    assert info["scrollWidth"] <= info["innerWidth"] and info["scrollWidth"] <= width, (
+        f"{where}: the page scrolls sideways at {width}px wide "
+        f"(scrollWidth {info['scrollWidth']}px, window.innerWidth {info['innerWidth']}px). "
+        f"Elements past the right edge: {'; '.join(info['offenders']) or 'none found'}"
+    )
+
+
+def format_violations(violations, where, max_targets=3):
+    lines = [f"{len(violations)} axe-core violation(s) on {where}:"]
+    for violation in violations:
+        nodes = violation.get("nodes", [])
+        targets = [" ".join(map(str, node.get("target", []))) for node in nodes[:max_targets]]
+        more = f" (+{len(nodes) - max_targets} more)" if len(nodes) > max_targets else ""
+        lines.append(
+            f"- {violation['id']} [{violation.get('impact')}] {violation['help']}\n"
+            f"    {len(nodes)} element(s): {', '.join(targets)}{more}\n"
+            f"    {violation.get('helpUrl', '')}"
+        )
+        if nodes and nodes[0].get("failureSummary"):
+            summary = " ".join(nodes[0]["failureSummary"].split())
+            lines.append(f"    first: {summary[:300]}")
+    return "\n".join(lines)
