@@ -18,3 +18,13 @@ def content_dir():
 
 def soup(response):
     return BeautifulSoup(response.content.decode(), "html.parser")
+
+
+@pytest.fixture(autouse=True)
+def clear_cache():
+    """The cache outlives each test's database rollback; start every test without it."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

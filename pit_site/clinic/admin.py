@@ -7,7 +7,10 @@ from .models import Clinic
 @admin.register(Clinic)
 class ClinicAdmin(admin.ModelAdmin):
     fieldsets = [
-        ("Clinic", {"fields": ["name", "phone", "email", "address", "opening_hours", "reply_time"]}),
+        (
+            "Clinic",
+            {"fields": ["name", "phone", "email", "address", "opening_hours", "reply_time"]},
+        ),
         ("Urgent help", {"fields": ["emergency_number", "urgent_advice"]}),
     ]
 

@@ -16,11 +16,14 @@ CACHE_KEY = "clinic:details"
 class Clinic(models.Model):
     name = models.CharField(max_length=120, default="Example Pain Clinic")
     phone = models.CharField(
-        max_length=40, default="01632 960 123", help_text="Shown to patients and linked for calling."
+        max_length=40,
+        default="01632 960 123",
+        help_text="Shown to patients and linked for calling.",
     )
     email = models.EmailField(default="hello@example.com")
     address = models.TextField(
-        default="1 Example Street\nExampletown\nEX1 2MP", help_text="One line of the address per line."
+        default="1 Example Street\nExampletown\nEX1 2MP",
+        help_text="One line of the address per line.",
     )
     opening_hours = models.TextField(
         default="Monday to Friday: 9am to 5pm\nSaturday: 9am to 12 noon\nSunday: closed",
@@ -32,7 +35,9 @@ class Clinic(models.Model):
         help_text='How soon the clinic replies to messages, e.g. "within two working days".',
     )
     emergency_number = models.CharField(
-        max_length=20, default="999", help_text="The emergency services number patients should call."
+        max_length=20,
+        default="999",
+        help_text="The emergency services number patients should call.",
     )
     urgent_advice = models.TextField(
         default=(
@@ -40,7 +45,7 @@ class Clinic(models.Model):
             "your nearest A&E now.\nFor urgent advice that is not an emergency, contact "
             "NHS 111 or your GP."
         ),
-        help_text="Shown in every page's footer. This site is not for emergencies: say where to go.",
+        help_text="Shown in every page's footer. The site is not for emergencies: say where to go.",
     )
 
     class Meta:

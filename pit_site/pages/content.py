@@ -148,7 +148,7 @@ def load_content(root, *, force=False):
     root = Path(root)
     report = LoadReport()
     seen = {}
-    for file in sorted(root.rglob("*.md")):
+    for file in sorted(root.rglob("*.md"), key=lambda f: str(f.relative_to(root))):
         name = str(file.relative_to(root))
         try:
             values = parse_file(file, root)

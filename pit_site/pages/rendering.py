@@ -47,7 +47,15 @@ ALLOWED_CLASSES = {
 }
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
-MARKDOWN_EXTENSIONS = ["abbr", "def_list", "fenced_code", "footnotes", "sane_lists", "tables", "toc"]
+MARKDOWN_EXTENSIONS = [
+    "abbr",
+    "def_list",
+    "fenced_code",
+    "footnotes",
+    "sane_lists",
+    "tables",
+    "toc",
+]
 MARKDOWN_CONFIG = {
     "toc": {"slugify": lambda value, _sep: slugify(value), "toc_depth": "2-4"},
     "footnotes": {

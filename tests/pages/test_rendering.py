@@ -24,12 +24,12 @@ HOSTILE = [
     "[click](&#106;avascript:alert(1))",
     "[click](vbscript:msgbox(1))",
     "[click](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
-    '![x](data:image/svg+xml,<svg onload=alert(1)>)',
+    "![x](data:image/svg+xml,<svg onload=alert(1)>)",
     '<iframe src="https://evil.example"></iframe>',
     '<object data="x.swf"></object><embed src="x.swf">',
     "<svg><script>alert(1)</script></svg>",
     '<svg onload="alert(1)"><circle r="1"/></svg>',
-    "<math><mi xlink:href=\"javascript:alert(1)\">x</mi></math>",
+    '<math><mi xlink:href="javascript:alert(1)">x</mi></math>',
     '<div style="background:url(javascript:alert(1))">x</div>',
     "<style>body{display:none}</style>",
     '<form action="https://evil.example"><input name="card"></form>',
@@ -39,7 +39,7 @@ HOSTILE = [
     '![alt" onerror="alert(1)](https://ok.example/x.png)',
     "## Heading {: onclick=alert(1) }",
     'text {: #id onclick="alert(1)" }',
-    "[^1\" onmouseover=\"alert(1)]\n\n[^1\" onmouseover=\"alert(1)]: note",
+    '[^1" onmouseover="alert(1)]\n\n[^1" onmouseover="alert(1)]: note',
     "*[HTML]: <script>alert(1)</script>\n\nHTML",
     "<details open ontoggle=alert(1)><summary>x</summary></details>",
     '<meta http-equiv="refresh" content="0;url=https://evil.example">',
@@ -54,7 +54,9 @@ def assert_inert(html):
     doc = BeautifulSoup(html, "html.parser")
     for tag in doc.find_all(True):
         assert tag.name in ALLOWED_TAGS, tag.name
-        allowed = ALLOWED_ATTRIBUTES.get(tag.name, set()) | ALLOWED_ATTRIBUTES["*"] | {"class", "rel"}
+        allowed = (
+            ALLOWED_ATTRIBUTES.get(tag.name, set()) | ALLOWED_ATTRIBUTES["*"] | {"class", "rel"}
+        )
         for name, value in tag.attrs.items():
             assert name in allowed, (tag.name, name)
             if name in {"href", "src"}:
@@ -84,7 +86,9 @@ def test_links_get_safe_rel_and_keep_allowed_schemes():
 
 
 def test_headings_get_ids_for_deep_links():
-    doc = BeautifulSoup(render_markdown("## What does it cost?\n\n### Paying by card"), "html.parser")
+    doc = BeautifulSoup(
+        render_markdown("## What does it cost?\n\n### Paying by card"), "html.parser"
+    )
     assert doc.h2["id"] == "what-does-it-cost"
     assert doc.h3["id"] == "paying-by-card"
 

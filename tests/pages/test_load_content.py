@@ -1,0 +1,204 @@
+"""load_content on small fake content trees: idempotent, conflict-safe, clear about bad files."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from pit_site.pages.models import Page
+
+pytestmark = pytest.mark.django_db
+
+PAGE = """---
+title: {title}
+summary: A page used by the tests, with a summary long enough to be real.
+order: 5
+---
+Some **text** for {title}.
+"""
+CONDITION = """---
+title: Knee pain
+summary: How PIT is used for knee pain, and what the evidence says for the knee.
+kind: condition
+region: hip-and-knee
+evidence: limited
+---
+## What is knee pain?
+
+Pain in the knee.
+"""
+
+
+@pytest.fixture
+def tree(tmp_path):
+    (tmp_path / "conditions").mkdir()
+    (tmp_path / "index.md").write_text(PAGE.format(title="Home"))
+    (tmp_path / "what-is-pit.md").write_text(PAGE.format(title="What is PIT"))
+    (tmp_path / "conditions" / "knee-pain.md").write_text(CONDITION)
+    return tmp_path
+
+
+def load(tree, *args):
+    out, err = StringIO(), StringIO()
+    try:
+        call_command("load_content", "--dir", str(tree), *args, stdout=out, stderr=err)
+    except CommandError as error:
+        err.write(f"CommandError: {error}")
+    return out.getvalue(), err.getvalue()
+
+
+def fresh_paths():
+    return set(Page.objects.values_list("path", flat=True))
+
+
+@pytest.fixture(autouse=True)
+def empty_db():
+    Page.objects.all().delete()
+
+
+def test_first_load_creates_pages_at_paths_from_file_names(tree):
+    out, err = load(tree)
+    assert "3 created, 0 updated, 0 unchanged, 0 conflicts, 0 errors" in out
+    assert err == ""
+    assert fresh_paths() == {"", "what-is-pit", "conditions/knee-pain"}
+    knee = Page.objects.get(path="conditions/knee-pain")
+    assert (knee.kind, knee.region, knee.evidence) == ("condition", "hip-and-knee", "limited")
+    assert '<h2 id="what-is-knee-pain">' in knee.body_html
+    assert knee.reading_grade < 8
+
+
+def test_second_load_is_idempotent(tree):
+    load(tree)
+    before = {p.path: (p.updated_at, p.body_html) for p in Page.objects.all()}
+    out, _ = load(tree)
+    assert "0 created, 0 updated, 3 unchanged" in out
+    assert {p.path: (p.updated_at, p.body_html) for p in Page.objects.all()} == before
+
+
+def test_changed_file_updates_the_page(tree):
+    load(tree)
+    (tree / "what-is-pit.md").write_text(PAGE.format(title="What is PIT, really"))
+    out, _ = load(tree)
+    assert "0 created, 1 updated, 2 unchanged" in out
+    assert Page.objects.get(path="what-is-pit").title == "What is PIT, really"
+
+
+def test_page_edited_in_database_is_a_conflict_and_kept_unless_forced(tree):
+    load(tree)
+    page = Page.objects.get(path="what-is-pit")
+    page.body = "Edited by clinic staff."
+    page.save()
+    (tree / "what-is-pit.md").write_text(PAGE.format(title="Changed in the file too"))
+
+    out, err = load(tree)
+    assert "1 conflicts" in out
+    assert "conflict: what-is-pit.md" in err and "--force" in err
+    page.refresh_from_db()
+    assert page.body == "Edited by clinic staff."
+
+    out, _ = load(tree)  # still a conflict next time: nothing silently overwritten
+    assert "1 conflicts" in out
+
+    out, _ = load(tree, "--force")
+    assert "1 updated" in out
+    page.refresh_from_db()
+    assert page.title == "Changed in the file too"
+    assert "0 conflicts" in load(tree)[0]
+
+
+def test_database_edit_with_unchanged_file_is_a_conflict_not_an_overwrite(tree):
+    load(tree)
+    page = Page.objects.get(path="")
+    page.title = "Welcome"
+    page.save()
+    out, _ = load(tree)
+    assert "1 conflicts" in out
+    assert Page.objects.get(path="").title == "Welcome"
+
+
+BAD_FILES = {
+    "bad-yaml.md": ("---\ntitle: [unclosed\n---\nBody", "front matter is not valid YAML"),
+    "no-front-matter.md": ("Just text, no front matter.", "front matter is missing"),
+    "unknown-kind.md": (
+        "---\ntitle: T\nsummary: S\nkind: blog\n---\n",
+        "unknown kind 'blog'; use one of: page, faq, condition, section",
+    ),
+    "unknown-key.md": ("---\ntitle: T\nsummary: S\ntitel: typo\n---\n", "unknown front matter"),
+    "no-title.md": ("---\nsummary: S\n---\nBody", "title is missing"),
+    "bad-date.md": ("---\ntitle: T\nsummary: S\nlast_reviewed: soon\n---\n", "YYYY-MM-DD"),
+    "bad-order.md": ("---\ntitle: T\nsummary: S\norder: first\n---\n", "order must be a whole"),
+    "list-title.md": ("---\ntitle: [a, b]\nsummary: S\n---\n", "title must be text"),
+    "not-a-mapping.md": ("---\n- a\n- b\n---\nBody", "front matter"),
+    "Bad Name.md": (PAGE.format(title="T"), "is not a valid URL part"),
+    "admin.md": (PAGE.format(title="T"), "/admin/ is reserved"),
+    "reviewer-no-date.md": (
+        "---\ntitle: T\nsummary: S\nreviewer: Dr X\n---\n",
+        "reviewer is set but last_reviewed is missing",
+    ),
+    "long-title.md": (f"---\ntitle: {'x' * 201}\nsummary: S\n---\n", "longer than 200"),
+    "conditions/no-region.md": (
+        "---\ntitle: T\nsummary: S\nkind: condition\nevidence: some\n---\n",
+        "region must be one of",
+    ),
+    "region-on-page.md": ("---\ntitle: T\nsummary: S\nregion: knee\n---\n", "only for kind"),
+}
+
+
+def test_each_bad_file_gets_one_clear_line_and_the_rest_still_load(tree):
+    for name, (text, _) in BAD_FILES.items():
+        (tree / name).write_text(text)
+    (tree / "nul.md").write_bytes(b"---\ntitle: T\nsummary: S\n---\nA\x00B")
+    (tree / "latin1.md").write_bytes("---\ntitle: Caf\xe9\nsummary: S\n---\n".encode("latin-1"))
+    (tree / "huge.md").write_text("---\ntitle: T\nsummary: S\n---\n" + "x" * 1_100_000)
+
+    out, err = load(tree)
+    assert fresh_paths() == {"", "what-is-pit", "conditions/knee-pain"}
+    assert "3 created" in out and f"{len(BAD_FILES) + 3} errors" in out
+    lines = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert len(lines) == len(BAD_FILES) + 3
+    for name, (_, message) in BAD_FILES.items():
+        assert any(line.startswith(f"error: {name}: ") and message in line for line in lines), name
+    assert any(line.startswith("error: nul.md: file contains a NUL") for line in lines)
+    assert any(line.startswith("error: latin1.md: file is not UTF-8") for line in lines)
+    assert any(line.startswith("error: huge.md: file is larger than") for line in lines)
+    assert "CommandError" in err  # a non-zero exit, so scripts notice
+
+
+def test_duplicate_paths_are_refused_naming_both_files(tree):
+    (tree / "faqs.md").write_text(PAGE.format(title="FAQs"))
+    (tree / "faqs").mkdir()
+    (tree / "faqs" / "index.md").write_text(PAGE.format(title="Other FAQs"))
+    out, err = load(tree)
+    assert "error: faqs/index.md: same URL /faqs/ as faqs.md" in err
+    assert Page.objects.get(path="faqs").title == "FAQs"
+
+
+def test_hostile_front_matter_and_body_are_stored_but_rendered_inert(tree, client):
+    (tree / "hostile.md").write_text(
+        "---\ntitle: \"<script>alert('t')</script> ' OR 1=1; DROP TABLE pages_page; --\"\n"
+        'summary: "\\" onmouseover=alert(1) \\u202e {{ settings.SECRET_KEY }} {% debug %}"\n'
+        "---\n<img src=x onerror=alert(1)> {{ settings.SECRET_KEY }}\n"
+    )
+    load(tree)
+    page = Page.objects.get(path="hostile")
+    assert page.title.startswith("<script>")  # stored exactly as written
+    html = client.get("/hostile/").content.decode()
+    assert "<script>alert" not in html and "&lt;script&gt;alert" in html
+    assert "onerror" not in html
+    assert 'content="&quot; onmouseover=alert(1)' in html
+    assert "{{ settings.SECRET_KEY }}" in html  # shown as text, never evaluated
+    assert Page.objects.count() == 4
+
+
+def test_missing_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(CommandError, match="is not a folder"):
+        call_command("load_content", "--dir", str(tmp_path / "nope"))
+
+
+def test_review_dates_default_to_one_year(tree):
+    (tree / "reviewed.md").write_text(
+        "---\ntitle: T\nsummary: S\nlast_reviewed: 2024-02-29\nreviewer: Dr A\n---\n"
+    )
+    load(tree)
+    page = Page.objects.get(path="reviewed")
+    assert str(page.next_review_due) == "2025-02-28"
