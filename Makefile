@@ -29,9 +29,10 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 $(SECRET_KEY_FILE):
 	umask 077; $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(64))' > $@
 
-setup: $(VENV)/.installed $(SECRET_KEY_FILE) ## Create .venv, install, migrate, load content, collect static files
+setup: $(VENV)/.installed $(SECRET_KEY_FILE) ## Create .venv, install, migrate, load content, collect static
 	@$(LOCAL_ENV) $(BIN)/python manage.py migrate --no-input -v 0
 	@$(LOCAL_ENV) $(BIN)/python manage.py load_content
+	@$(LOCAL_ENV) $(BIN)/python manage.py render_pages
 	@$(LOCAL_ENV) $(BIN)/python manage.py collectstatic --no-input -v 0
 
 run: setup ## Serve the site on http://127.0.0.1:$(PORT) with gunicorn + whitenoise, DEBUG off

@@ -82,15 +82,22 @@ class Page(models.Model):
     def __str__(self):
         return self.title
 
-    def save(self, *args, **kwargs):
-        self.body_html = render_markdown(self.body, faq=self.kind == Kind.FAQ)
-        self.reading_grade = reading_grade(self.body_html)
-        super().save(*args, **kwargs)
-
     def get_absolute_url(self):
         if not self.path:
             return reverse("pages:home")
         return reverse("pages:page", args=[self.path])
+
+    def save(self, *args, **kwargs):
+        self.render()
+        super().save(*args, **kwargs)
+
+    def render(self):
+        """Render the Markdown into body_html and its reading grade; True if the HTML changed."""
+        html = render_markdown(self.body, faq=self.kind == Kind.FAQ)
+        changed = html != self.body_html
+        self.body_html = html
+        self.reading_grade = reading_grade(html)
+        return changed
 
     @property
     def list_title(self):

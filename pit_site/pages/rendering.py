@@ -59,7 +59,8 @@ MARKDOWN_EXTENSIONS = [
 MARKDOWN_CONFIG = {
     "toc": {"slugify": lambda value, _sep: slugify(value), "toc_depth": "2-4"},
     "footnotes": {
-        "BACKLINK_TITLE": "Back to the text",
+        "BACKLINK_TEXT": "Back to text",
+        "BACKLINK_TITLE": "Back to where reference {} is cited",
         "SEPARATOR": "-",
         "USE_DEFINITION_ORDER": False,  # number references in the order they are cited
     },
@@ -69,6 +70,9 @@ H2_RE = re.compile(r'<h2 id="([^"]*)">(.*?)</h2>', re.S)
 FAQ_ITEM_RE = re.compile(
     r'<details class="faq-item" id="([^"]*)"><summary>(.*?)</summary>(.*?)</details>', re.S
 )
+TABLE_OPEN_RE = re.compile(r"<table\b[^>]*>")
+# A wide table scrolls on its own, inside a region keyboard users can focus and scroll.
+TABLE_WRAPPER = '<div class="table-scroll" role="region" tabindex="0" aria-label="Table">'
 UNSAFE_CHARS_RE = re.compile("[\x00\ud800-\udfff]")  # NUL and lone surrogates
 FOOTNOTES_RE = re.compile(r'<div class="footnote">\s*<hr\s*/?>')
 
@@ -87,7 +91,9 @@ def render_markdown(text, *, faq=False):
     html = FOOTNOTES_RE.sub(
         '<div class="footnote"><h2 id="references">References</h2>', html, count=1
     )
-    return sanitise(html)
+    html = sanitise(html)
+    html = TABLE_OPEN_RE.sub(lambda m: TABLE_WRAPPER + m.group(0), html)
+    return html.replace("</table>", "</table></div>")
 
 
 def sanitise(html):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import NARROW, ROOT, VIEWPORTS
+from .helpers import ROOT, viewport_size
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -194,15 +194,11 @@ def chromium():
 @pytest.fixture(scope="session")
 def viewport_context(chromium):
     """viewport_context("phone" | "desktop" | "narrow"): one shared context per viewport."""
-    sizes = {**VIEWPORTS, "narrow": NARROW}
     contexts = {}
 
     def get(name):
         if name not in contexts:
-            width, height = sizes[name]
-            contexts[name] = chromium.new_context(
-                viewport={"width": width, "height": height}, locale="en-GB"
-            )
+            contexts[name] = chromium.new_context(viewport=viewport_size(name), locale="en-GB")
             contexts[name].set_default_timeout(10_000)
         return contexts[name]
 
@@ -211,35 +207,76 @@ def viewport_context(chromium):
         context.close()
 
 
+def _watch_subresources(page):
+    """Collect failed sub-resources (CSS, icons...) of the page's loads into page.failed."""
+    failed = []
+
+    def on_failed(request):
+        # ERR_ABORTED: cancelled by the next navigation in a shared tab, not a site fault.
+        if "ERR_ABORTED" not in (request.failure or ""):
+            failed.append(f"{request.url} ({request.failure})")
+
+    page.on("requestfailed", on_failed)
+    page.on(
+        "response",
+        lambda r: (
+            failed.append(f"{r.url} ({r.status})")
+            if r.status >= 400 and r.request.resource_type != "document"
+            else None
+        ),
+    )
+    return failed
+
+
+def _goto(page, failed, url):
+    failed.clear()
+    response = page.goto(url, wait_until="load")
+    assert not failed, f"{url}: sub-resources failed to load: {failed}"
+    return response
+
+
 @pytest.fixture
 def open_page(site_url, viewport_context):
-    """open_page(path, viewport="desktop", context=None) -> (page, response).
+    """open_page(path, viewport="desktop") -> (page, response), in a new tab.
 
-    Loads a site path and checks that no stylesheet, icon or other sub-resource failed.
-    Pages are closed after the test.
+    Checks that no stylesheet, icon or other sub-resource failed; closes the tab after.
     """
     pages = []
 
-    def load(path, viewport="desktop", context=None):
-        page = (context or viewport_context(viewport)).new_page()
+    def load(path, viewport="desktop"):
+        page = viewport_context(viewport).new_page()
         pages.append(page)
-        failed = []
-        page.on("requestfailed", lambda request: failed.append(f"{request.url} (failed)"))
-        page.on(
-            "response",
-            lambda r: (
-                failed.append(f"{r.url} ({r.status})")
-                if r.status >= 400 and r.request.resource_type != "document"
-                else None
-            ),
-        )
-        response = page.goto(site_url + path, wait_until="load")
-        assert not failed, f"{path}: sub-resources failed to load: {failed}"
-        return page, response
+        return page, _goto(page, _watch_subresources(page), site_url + path)
 
     yield load
     for page in pages:
         page.close()
+
+
+@pytest.fixture(scope="session")
+def _shared_tabs(viewport_context):
+    tabs = {}
+    yield tabs
+    for page, _failed in tabs.values():
+        page.close()
+
+
+@pytest.fixture
+def shared_page(site_url, viewport_context, _shared_tabs):
+    """shared_page(path, viewport) -> (page, response), reusing one tab per viewport.
+
+    Much faster than a new tab per test; only for tests that just load and inspect a page
+    (no focus, media emulation or other state left behind).
+    """
+
+    def load(path, viewport="desktop"):
+        if viewport not in _shared_tabs:
+            page = viewport_context(viewport).new_page()
+            _shared_tabs[viewport] = (page, _watch_subresources(page))
+        page, failed = _shared_tabs[viewport]
+        return page, _goto(page, failed, site_url + path)
+
+    return load
 
 
 @pytest.fixture(scope="session")

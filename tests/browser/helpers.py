@@ -15,6 +15,13 @@ NOT_FOUND_PATH = "/no-such-page/"
 VIEWPORTS = {"phone": (390, 844), "desktop": (1280, 900)}
 NARROW = (320, 640)  # WCAG 1.4.10 reflow width
 
+
+def viewport_size(name):
+    """Playwright's viewport dict for "phone", "desktop" or "narrow"."""
+    width, height = NARROW if name == "narrow" else VIEWPORTS[name]
+    return {"width": width, "height": height}
+
+
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
@@ -53,8 +60,8 @@ OVERFLOW_JS = """() => {
   for (const el of document.body.querySelectorAll('*')) {
     const box = el.getBoundingClientRect();
     if (box.width > 0 && box.right > limit + 1) {
-      const parent = el.parentElement;
-      offenders.push(`${parent ? name(parent) + ' > ' : ''}${name(el)} (right edge ${Math.round(box.right)}px)`);
+      const parent = el.parentElement ? name(el.parentElement) + ' > ' : '';
+      offenders.push(`${parent}${name(el)} (right edge ${Math.round(box.right)}px)`);
     }
     if (offenders.length >= 5) break;
   }
@@ -86,7 +93,8 @@ def format_violations(violations, where, max_targets=3):
             f"    {len(nodes)} element(s): {', '.join(targets)}{more}\n"
             f"    {violation.get('helpUrl', '')}"
         )
-        if nodes and nodes[0].get("failureSummary"):
-            summary = " ".join(nodes[0]["failureSummary"].split())
-            lines.append(f"    first: {summary[:300]}")
+        if nodes:
+            html = " ".join(nodes[0].get("html", "").split())
+            summary = " ".join(nodes[0].get("failureSummary", "").split())
+            lines.append(f"    first: {html[:160]}\n    {summary[:300]}")
     return "\n".join(lines)

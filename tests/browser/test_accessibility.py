@@ -33,10 +33,10 @@ def expected_status(path):
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 @pytest.mark.parametrize("path", PATH_PARAMS)
-def test_page_is_accessible(open_page, axe_source, path, viewport):
+def test_page_is_accessible(shared_page, axe_source, path, viewport):
     width, height = VIEWPORTS[viewport]
     where = f"{path} at {viewport} {width}x{height}"
-    page, response = open_page(path, viewport)
+    page, response = shared_page(path, viewport)
     assert response.status == expected_status(path), where
 
     page.evaluate(axe_source)
@@ -60,8 +60,8 @@ def test_page_is_accessible(open_page, axe_source, path, viewport):
 
 
 @pytest.mark.parametrize("path", PATH_PARAMS)
-def test_no_horizontal_scroll_at_320px(open_page, path):
-    page, response = open_page(path, "narrow")
+def test_no_horizontal_scroll_at_320px(shared_page, path):
+    page, response = shared_page(path, "narrow")
     assert response.status == expected_status(path)
     assert_no_horizontal_scroll(page, NARROW[0], f"{path} at {NARROW[0]}x{NARROW[1]}")
 

@@ -20,8 +20,8 @@ SHOT_PATHS = [
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 @pytest.mark.parametrize("path", SHOT_PATHS, ids=path_id)
-def test_screenshot(open_page, path, viewport):
-    page, response = open_page(path, viewport)
+def test_screenshot(shared_page, path, viewport):
+    page, response = shared_page(path, viewport)
     assert response.status == 200
     SHOT_DIR.mkdir(parents=True, exist_ok=True)
     name = path_id(path).replace("/", "-")

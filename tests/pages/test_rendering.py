@@ -97,6 +97,8 @@ def test_tables_render():
     doc = BeautifulSoup(render_markdown("| A | B |\n|---|---|\n| 1 | 2 |"), "html.parser")
     assert [th.text for th in doc.select("thead th")] == ["A", "B"]
     assert [td.text for td in doc.select("tbody td")] == ["1", "2"]
+    # wide tables scroll inside a region that keyboard users can focus
+    assert doc.select_one("div.table-scroll[role=region][tabindex='0'][aria-label] > table")
 
 
 def test_footnotes_become_a_numbered_references_list():

@@ -1,0 +1,21 @@
+from django.core.management.base import BaseCommand
+
+from pit_site.pages.models import Page
+
+
+class Command(BaseCommand):
+    help = (
+        "Re-render every page's stored HTML with the current renderer. Run after upgrading: "
+        "content and edit times are kept; only stale HTML is rewritten."
+    )
+
+    def handle(self, *args, **options):
+        stale = 0
+        for page in Page.objects.all():
+            if page.render():
+                # update() skips save(), so the page's updated_at stays as it was.
+                Page.objects.filter(pk=page.pk).update(
+                    body_html=page.body_html, reading_grade=page.reading_grade
+                )
+                stale += 1
+        self.stdout.write(f"{stale} page(s) re-rendered")
