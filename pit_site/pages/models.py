@@ -82,14 +82,14 @@ class Page(models.Model):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        self.render()
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         if not self.path:
             return reverse("pages:home")
         return reverse("pages:page", args=[self.path])
-
-    def save(self, *args, **kwargs):
-        self.render()
-        super().save(*args, **kwargs)
 
     def render(self):
         """Render the Markdown into body_html and its reading grade; True if the HTML changed."""

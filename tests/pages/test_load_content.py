@@ -202,3 +202,17 @@ def test_review_dates_default_to_one_year(tree):
     load(tree)
     page = Page.objects.get(path="reviewed")
     assert str(page.next_review_due) == "2025-02-28"
+
+
+def test_render_pages_refreshes_stale_html_and_keeps_edit_times(tree):
+    load(tree)
+    page = Page.objects.get(path="what-is-pit")
+    Page.objects.filter(pk=page.pk).update(body_html="<p>rendered by an older version</p>")
+    out = StringIO()
+    call_command("render_pages", stdout=out)
+    assert "1 page(s) re-rendered" in out.getvalue()
+    fresh = Page.objects.get(pk=page.pk)
+    assert "<strong>text</strong>" in fresh.body_html
+    assert fresh.updated_at == page.updated_at
+    call_command("render_pages", stdout=(out := StringIO()))
+    assert "0 page(s) re-rendered" in out.getvalue()
