@@ -52,6 +52,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    "django.forms",
+    "markdownx",
+    "reversion",
+    "reversion_compare",
     "pit_site.clinic",
     "pit_site.pages",
 ]
@@ -84,6 +88,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widgets render with the TEMPLATES setting, so the project's templates/ can override them.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 WSGI_APPLICATION = "pit_site.wsgi.application"
 
@@ -138,6 +145,15 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# The editor: markdownx's widget, pointed at this project's own guarded views (pages.editor).
+MARKDOWNX_URLS_PATH = "/editor/preview/"
+MARKDOWNX_UPLOAD_URLS_PATH = "/editor/upload/"
+MARKDOWNX_MARKDOWNIFY_FUNCTION = "pit_site.pages.rendering.render_markdown"
+MARKDOWNX_SERVER_CALL_LATENCY = 300
+MARKDOWNX_EDITOR_RESIZABLE = False
+# Files are held in memory up to this size, then spooled to disk; the editor caps images at 10 MB.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

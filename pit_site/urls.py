@@ -1,8 +1,12 @@
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
-from django.urls import include, path
-from django.views.generic import TemplateView
+from django.templatetags.static import static
+from django.urls import include, path, re_path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView, TemplateView
 
+from pit_site.pages import editor
+from pit_site.pages.media import serve_media
 from pit_site.pages.sitemaps import PageSitemap
 
 admin.site.site_header = "Clinic website admin"
@@ -10,11 +14,17 @@ admin.site.site_title = "Clinic website admin"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # The markdownx widget's endpoints (MARKDOWNX_URLS_PATH / MARKDOWNX_UPLOAD_URLS_PATH).
+    path("editor/preview/", editor.preview, name="editor-preview"),
+    path("editor/upload/", editor.upload, name="editor-upload"),
+    re_path(r"^media/(?P<path>.+)$", serve_media, name="media"),
     path("sitemap.xml", sitemap, {"sitemaps": {"pages": PageSitemap}}, name="sitemap"),
     path(
         "robots.txt",
         TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
         name="robots",
     ),
+    # Browsers ask for /favicon.ico on pages that name no icon (the admin).
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("img/favicon.png"))),
     path("", include("pit_site.pages.urls")),
 ]

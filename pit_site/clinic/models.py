@@ -7,6 +7,7 @@ example.com addresses) for each clinic to replace in the admin.
 
 import re
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import models
 
@@ -72,3 +73,19 @@ class Clinic(models.Model):
             clinic, _ = cls.objects.get_or_create(pk=1)
             cache.set(CACHE_KEY, clinic, 3600)
         return clinic
+
+
+class StaffProfile(models.Model):
+    """What the site needs to know about a staff member beyond their account."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+    )
+    job_title = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text='Shown with the name of a clinical reviewer, e.g. "Pain physician".',
+    )
+
+    def __str__(self):
+        return self.job_title or str(self.user)

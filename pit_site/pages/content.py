@@ -9,12 +9,12 @@ import frontmatter
 import yaml
 from django.db import transaction
 
-from .models import Evidence, Kind, Page, Region, fingerprint
+from .models import Evidence, Kind, Page, Region, Status, fingerprint, one_year_after
 
 SEGMENT_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-RESERVED_FIRST_SEGMENTS = {"admin", "static", "media", "sitemap.xml", "robots.txt", "healthz"}
+RESERVED_FIRST_SEGMENTS = {"admin", "editor", "static", "media", "healthz"}
 ALLOWED_KEYS = {
-    "title", "summary", "kind", "order", "nav_title", "region", "evidence",
+    "title", "summary", "kind", "status", "order", "nav_title", "region", "evidence",
     "last_reviewed", "next_review_due", "reviewer", "reviewer_role",
 }  # fmt: skip
 MAX_FILE_BYTES = 1_000_000
@@ -29,6 +29,12 @@ def path_for(file, root):
     parts = list(file.relative_to(root).with_suffix("").parts)
     if parts[-1] == "index":
         parts.pop()
+    return check_url_path("/".join(parts))
+
+
+def check_url_path(path):
+    """The path if it can be a page's URL ("" for the home page), else ContentError."""
+    parts = path.split("/") if path else []
     for part in parts:
         if not SEGMENT_RE.match(part):
             raise ContentError(
@@ -36,14 +42,7 @@ def path_for(file, root):
             )
     if parts and parts[0] in RESERVED_FIRST_SEGMENTS:
         raise ContentError(f"/{parts[0]}/ is reserved for the site itself")
-    return "/".join(parts)
-
-
-def one_year_after(day):
-    try:
-        return day.replace(year=day.year + 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + 1, day=28)
+    return path
 
 
 def _date(meta, key):
@@ -93,6 +92,9 @@ def parse_file(file, root):
     kind = _text(meta, "kind") or Kind.PAGE
     if kind not in Kind.values:
         raise ContentError(f"unknown kind {kind!r}; use one of: {', '.join(Kind.values)}")
+    status = _text(meta, "status") or Status.PUBLISHED
+    if status not in Status.values:
+        raise ContentError(f"unknown status {status!r}; use one of: {', '.join(Status.values)}")
     order = meta.get("order", 100)
     if not isinstance(order, int) or isinstance(order, bool):
         raise ContentError(f"order must be a whole number, not {order!r}")
@@ -115,6 +117,7 @@ def parse_file(file, root):
         "title": _text(meta, "title", required=True, max_length=200),
         "summary": _text(meta, "summary", required=True, max_length=300),
         "kind": kind,
+        "status": status,
         "order": order,
         "nav_title": _text(meta, "nav_title", max_length=80),
         "region": region,

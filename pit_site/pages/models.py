@@ -1,6 +1,8 @@
 import hashlib
 import json
 
+import reversion
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
@@ -13,6 +15,11 @@ class Kind(models.TextChoices):
     FAQ = "faq", "FAQ page"
     CONDITION = "condition", "Condition"
     SECTION = "section", "Section index"
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
 
 
 class Region(models.TextChoices):
@@ -39,11 +46,24 @@ EVIDENCE_EXPLAINED = {
 
 # The fields a content file sets; the same list drives import, export and conflict checks.
 CONTENT_FIELDS = (
-    "title", "summary", "kind", "order", "nav_title", "region", "evidence",
+    "title", "summary", "kind", "status", "order", "nav_title", "region", "evidence",
     "last_reviewed", "next_review_due", "reviewer", "reviewer_role", "body",
 )  # fmt: skip
 
 
+def one_year_after(day):
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)
+
+
+class PageQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Status.PUBLISHED)
+
+
+@reversion.register()
 class Page(models.Model):
     path = models.CharField(
         max_length=200,
@@ -56,6 +76,12 @@ class Page(models.Model):
         max_length=300, help_text="One or two sentences; search engines show it under the title."
     )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PAGE)
+    status = models.CharField(
+        max_length=20,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        help_text="Drafts are hidden from patients; staff can preview them on the site.",
+    )
     order = models.IntegerField(default=100, help_text="Position in lists, lower first.")
     nav_title = models.CharField(max_length=80, blank=True, help_text="Short label for lists.")
     region = models.CharField(max_length=30, choices=Region.choices, blank=True)
@@ -75,14 +101,27 @@ class Page(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = PageQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "title"]
+        permissions = [("review_page", "Can mark pages as clinically reviewed")]
 
     def __str__(self):
         return self.title
 
     def save(self, *args, **kwargs):
+        if self.last_reviewed and not self.next_review_due:
+            self.next_review_due = one_year_after(self.last_reviewed)
         self.render()
         super().save(*args, **kwargs)
 
@@ -102,6 +141,10 @@ class Page(models.Model):
     @property
     def list_title(self):
         return self.nav_title or self.title
+
+    @property
+    def is_published(self):
+        return self.status == Status.PUBLISHED
 
     @property
     def is_reviewed(self):
@@ -131,3 +174,36 @@ def fingerprint(values):
     canonical["body"] = canonical["body"].strip().replace("\r\n", "\n")
     blob = json.dumps(canonical, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+class Image(models.Model):
+    """A picture uploaded for use on pages; always stored as a cleaned, re-encoded copy."""
+
+    file = models.ImageField(upload_to="images/%Y/%m/", width_field="width", height_field="height")
+    width = models.PositiveIntegerField(default=0, editable=False)
+    height = models.PositiveIntegerField(default=0, editable=False)
+    note = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="For staff only: what the image shows, where it is used.",
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+
+    def __str__(self):
+        return self.note or self.file.name.rsplit("/", 1)[-1]
+
+    @property
+    def markdown(self):
+        """What to paste into a page; the alt text between the brackets is still to write."""
+        return f"![]({self.file.url})"

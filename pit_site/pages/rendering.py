@@ -17,6 +17,7 @@ stored HTML must be harmless whatever the Markdown says.
 
 import html as html_lib
 import re
+from html.parser import HTMLParser
 
 import markdown
 import nh3
@@ -132,3 +133,21 @@ def faq_items(html):
         (anchor, html_lib.unescape(strip_tags(question)), answer)
         for anchor, question, answer in FAQ_ITEM_RE.findall(html)
     ]
+
+
+class _ImageAltFinder(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.missing = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "img" and not (attrs.get("alt") or "").strip():
+            self.missing.append(attrs.get("src") or "(no address)")
+
+
+def images_missing_alt(html):
+    """The addresses of images in rendered HTML that have no alt text."""
+    finder = _ImageAltFinder()
+    finder.feed(html)
+    return finder.missing

@@ -3,6 +3,7 @@ from itertools import groupby
 
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import select_template
+from django.utils.cache import patch_cache_control
 from django.utils.html import strip_tags
 from django.views.decorators.http import require_safe
 
@@ -11,10 +12,16 @@ from .models import Kind, Page, Region
 REGION_ORDER = {value: index for index, value in enumerate(Region.values)}
 
 
+def can_preview(user):
+    return user.is_active and user.is_staff and user.has_perm("pages.view_page")
+
+
 @require_safe
 def page(request, path=""):
-    page = get_object_or_404(Page, path=path)
-    context = {"page": page}
+    staff = can_preview(request.user)
+    pages = Page.objects.all() if staff else Page.objects.published()
+    page = get_object_or_404(pages, path=path)
+    context = {"page": page, "can_edit": staff and request.user.has_perm("pages.change_page")}
     if page.kind == Kind.SECTION:
         context["regions"] = _children_by_region(page)
     elif page.kind == Kind.FAQ:
@@ -22,12 +29,17 @@ def page(request, path=""):
     elif page.kind == Kind.CONDITION:
         context["section"] = Page.objects.filter(path=page.path.rpartition("/")[0]).first()
     template = select_template([f"pages/{page.path or 'home'}.html", f"pages/{page.kind}.html"])
-    return render(request, template.template.name, context)
+    response = render(request, template.template.name, context)
+    if staff:  # drafts and staff links: never stored by any cache
+        patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 def _children_by_region(section):
-    children = Page.objects.filter(path__startswith=f"{section.path}/").only(
-        "path", "title", "nav_title", "summary", "region", "evidence", "order"
+    children = (
+        Page.objects.published()
+        .filter(path__startswith=f"{section.path}/")
+        .only("path", "title", "nav_title", "summary", "region", "evidence", "order")
     )
     children = sorted(children, key=lambda p: (REGION_ORDER.get(p.region, 99), p.order, p.title))
     return [

@@ -1,0 +1,81 @@
+import getpass
+import secrets
+import sys
+
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from pit_site.clinic.models import StaffProfile
+
+ROLES = {
+    "editor": ["Content editors"],
+    "reviewer": ["Content editors", "Clinical reviewers"],
+    "admin": [],  # a superuser
+}
+
+
+class Command(BaseCommand):
+    help = (
+        "Create a staff account in a role: editor (patient pages and images), reviewer (an "
+        "editor who can also record clinical reviews) or admin (everything)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("username")
+        parser.add_argument("--role", required=True, choices=sorted(ROLES))
+        parser.add_argument("--email", default="")
+        parser.add_argument("--name", default="", help='Full name, e.g. "Sam Patel"')
+        parser.add_argument("--job-title", default="", help='e.g. "Pain physician"')
+        parser.add_argument(
+            "--password-stdin", action="store_true", help="read the password from standard input"
+        )
+
+    def handle(self, *args, username, role, email, name, job_title, password_stdin, **options):
+        User = get_user_model()
+        username = username.strip()
+        try:
+            User._meta.get_field("username").run_validators(username)
+            User.username_validator(username)
+            if email:
+                validate_email(email)
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
+        if not username or len(username) > 150:
+            raise CommandError("Give a user name of 1 to 150 characters.")
+        if len(name) > 300 or len(job_title) > 120 or "\x00" in name + job_title:
+            raise CommandError("The name or job title is too long or has invalid characters.")
+        if User.objects.filter(username__iexact=username).exists():
+            raise CommandError(f"A user called {username!r} already exists.")
+
+        password, generated = self._password(password_stdin)
+        first, _, last = name.strip().partition(" ")
+        user = User(username=username, email=email, first_name=first[:150], last_name=last[:150])
+        try:
+            password_validation.validate_password(password, user)
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
+
+        with transaction.atomic():
+            user.is_staff = True
+            user.is_superuser = role == "admin"
+            user.set_password(password)
+            user.save()
+            user.groups.set(Group.objects.filter(name__in=ROLES[role]))
+            StaffProfile.objects.create(user=user, job_title=job_title.strip())
+        self.stdout.write(f"Created {role} {username!r}.")
+        if generated:
+            self.stdout.write(f"Password (shown once, change it after signing in): {password}")
+
+    def _password(self, from_stdin):
+        if from_stdin:
+            return sys.stdin.readline().rstrip("\n"), False
+        if sys.stdin.isatty():
+            password = getpass.getpass("Password: ")
+            if password != getpass.getpass("Password (again): "):
+                raise CommandError("The passwords did not match.")
+            return password, False
+        return secrets.token_urlsafe(18), True
