@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import frontmatter
+import reversion
 import yaml
 from django.db import transaction
 
@@ -172,7 +173,9 @@ def _store(path, values, name, report, force):
     file_hash = fingerprint(values)
     page = Page.objects.select_for_update().filter(path=path).first()
     if page is None:
-        Page(path=path, imported_hash=file_hash, **values).save()
+        with reversion.create_revision():
+            Page(path=path, imported_hash=file_hash, **values).save()
+            reversion.set_comment(f"Loaded from content/{name}")
         report.created.append(name)
         return
     db_hash = page.content_hash()
@@ -187,5 +190,7 @@ def _store(path, values, name, report, force):
     for key, value in values.items():
         setattr(page, key, value)
     page.imported_hash = file_hash
-    page.save()
+    with reversion.create_revision():
+        page.save()
+        reversion.set_comment(f"Loaded from content/{name}" + (" (forced)" if force else ""))
     report.updated.append(name)
