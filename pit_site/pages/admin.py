@@ -167,7 +167,7 @@ class PageAdmin(CompareVersionAdmin):
     def review_status(self, page):
         today = timezone.localdate()
         if not page.last_reviewed:
-            return format_html('<span class="badge badge-warn">Awaiting review</span>')
+            return format_html('<span class="badge badge-warn">{}</span>', "Awaiting review")
         due = page.next_review_due
         if due and due < today:
             return format_html('<span class="badge badge-bad">Overdue since {}</span>', due)

@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,23 @@ CHROMIUM_ARGS = [
 ]
 START_TIMEOUT = 30  # seconds for gunicorn to answer
 LISTENING_RE = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+)")
+
+
+@dataclass(frozen=True)
+class StaffAccount:
+    username: str
+    password: str
+    name: str
+    role: str
+
+
+# Made by create_staff_user in the throw-away database only; never a real account.
+EDITOR = StaffAccount(
+    username="browser-editor",
+    password="a-Long-browser-password-42",
+    name="Robin Browser",
+    role="editor",
+)
 
 
 def _in_ci():
@@ -70,11 +88,12 @@ def _secret_key():
     return secrets.token_urlsafe(64)  # only reached when settings would not load anyway
 
 
-def _run(args, env, what):
+def _run(args, env, what, stdin=None):
     result = subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
         env=env,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=120,
@@ -109,10 +128,12 @@ def site_url(tmp_path_factory):
         DJANGO_SECURE="0",
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         DATABASE_URL=f"sqlite:///{tmp / 'browser.sqlite3'}",
+        DJANGO_MEDIA_ROOT=str(tmp / "media"),  # editor uploads stay out of the project
         PYTHONUNBUFFERED="1",
     )
     _run(["migrate", "--no-input", "-v", "0"], env, "migrate")
     _run(["load_content"], env, "load_content")
+    _create_staff_user(EDITOR, env)
     if _static_is_stale():  # `make test` collects first; a bare `pytest` may not have
         _run(["collectstatic", "--no-input", "-v", "0"], env, "collectstatic")
 
@@ -147,6 +168,31 @@ def site_url(tmp_path_factory):
             server.wait()
     log = stderr_path.read_text()
     assert "Traceback" not in log, f"gunicorn logged an exception:\n{log}"
+
+
+def _create_staff_user(account, env):
+    _run(
+        [
+            "create_staff_user",
+            account.username,
+            "--role",
+            account.role,
+            "--name",
+            account.name,
+            "--job-title",
+            "Pain physician",
+            "--password-stdin",
+        ],
+        env,
+        f"create_staff_user {account.username}",
+        stdin=account.password + "\n",
+    )
+
+
+@pytest.fixture(scope="session")
+def editor_account(site_url):
+    """The content editor's StaffAccount (username, password...) in the site's database."""
+    return EDITOR
 
 
 def _wait_until_serving(server, stderr_path):

@@ -1,0 +1,213 @@
+"""The editor's preview and upload endpoints: staff only, sanitised, images cleaned."""
+
+import io
+import os
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from PIL import Image as PILImage
+
+from pit_site.pages.models import Image
+
+pytestmark = pytest.mark.django_db
+
+ENDPOINTS = ["/editor/preview/", "/editor/upload/"]
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def png_bytes(size=(40, 30), color=(200, 30, 30), **save):
+    out = io.BytesIO()
+    PILImage.new("RGB", size, color).save(out, "PNG", **save)
+    return out.getvalue()
+
+
+def jpeg_with_exif(size=(64, 32), orientation=6):
+    image = PILImage.new("RGB", size, (10, 120, 200))
+    exif = PILImage.Exif()
+    exif[0x0112] = orientation  # Orientation: rotate 90° to display
+    exif[0x010F] = "SecretCam"  # Make
+    exif[0x013B] = "Patient Name"  # Artist
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif.tobytes())
+    return out.getvalue()
+
+
+def upload(client, data, name="photo.png", content_type="image/png"):
+    file = SimpleUploadedFile(name, data, content_type=content_type)
+    return client.post("/editor/upload/", {"image": file}, HTTP_X_REQUESTED_WITH="XMLHttpRequest")
+
+
+@pytest.mark.parametrize("url", ENDPOINTS)
+def test_anonymous_requests_are_refused(client, url):
+    response = client.post(url, {"content": "# hi"})
+    assert response.status_code == 403
+    assert "Sign in" in response.json()["error"]
+    assert Client(enforce_csrf_checks=True).post(url, {"content": "x"}).status_code == 403
+
+
+@pytest.mark.parametrize("url", ENDPOINTS)
+def test_staff_without_page_permission_and_non_staff_are_refused(client, url):
+    staff = User.objects.create_user("noperm", password="x", is_staff=True)
+    client.force_login(staff)
+    assert client.post(url, {"content": "x"}).status_code == 403
+
+    from django.contrib.auth.models import Group
+
+    outsider = User.objects.create_user("outsider", password="x", is_staff=False)
+    outsider.groups.add(Group.objects.get(name="Content editors"))
+    client.force_login(outsider)
+    assert client.post(url, {"content": "x"}).status_code == 403
+
+
+@pytest.mark.parametrize("url", ENDPOINTS)
+def test_only_post_is_allowed(editor_client, url):
+    assert editor_client.get(url).status_code == 405
+
+
+@pytest.mark.parametrize("url", ["/markdownx/upload/", "/markdownx/markdownify/"])
+def test_markdownx_own_unsafe_views_are_not_mounted(editor_client, url):
+    png = SimpleUploadedFile("x.png", png_bytes(), content_type="image/png")
+    assert editor_client.post(url, {"content": "x", "image": png}).status_code == 405
+    assert editor_client.get(url).status_code == 404
+    assert not Image.objects.exists()
+
+
+def test_preview_uses_the_sanitising_renderer(editor_client):
+    response = editor_client.post(
+        "/editor/preview/",
+        {"content": "## Hi\n\n<script>alert(1)</script><img src=x onerror=alert(1)>"
+         "[x](javascript:alert(1))"},
+    )  # fmt: skip
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<h2 id="hi">Hi</h2>' in html
+    assert "<script" not in html and "onerror" not in html and "javascript:" not in html
+
+
+def test_faq_preview_shows_questions_as_on_the_site(editor_client):
+    html = editor_client.post("/editor/preview/?kind=faq", {"content": "## Q?\n\nA."}).content
+    assert b'<details class="faq-item" id="q">' in html
+
+
+def test_preview_bad_requests_get_clear_4xx(editor_client):
+    assert editor_client.post("/editor/preview/", {}).status_code == 400
+    response = editor_client.post("/editor/preview/", {"content": "x" * 200_001})
+    assert response.status_code == 413 and "characters" in response.json()["error"]
+    odd = "\u202e\x00 {{ x }} {% now 'Y' %} ' OR 1=1 --"
+    response = editor_client.post("/editor/preview/", {"content": odd})
+    assert response.status_code == 200 and b"{{ x }}" in response.content
+    # a lone surrogate, as raw bytes no browser should send
+    response = editor_client.post(
+        "/editor/preview/", "content=%ED%A0%80", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 200
+
+
+def test_good_upload_is_stored_under_a_server_chosen_name(editor_client, media_root):
+    response = upload(editor_client, png_bytes(), name="../../evil name.png")
+    assert response.status_code == 200
+    image = Image.objects.get()
+    assert response.json() == {"image_code": f"![]({image.file.url})"}
+    stored = os.path.basename(image.file.name)
+    assert stored.endswith(".png") and "evil" not in stored and len(stored) == 36
+    assert (media_root / image.file.name).exists()
+    assert image.uploaded_by.username == "eddie"
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "content_type", "status"),
+    [
+        (
+            "x.svg",
+            b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(1)</script>'
+            b"</svg>",
+            "image/svg+xml",
+            400,
+        ),
+        ("x.gif", b"<html><script>alert(document.cookie)</script></html>", "image/gif", 400),
+        ("x.html", b"<html><body>hi</body></html>", "text/html", 400),
+        (
+            "gif.gif",
+            b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01"
+            b"\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;",
+            "image/gif",
+            400,
+        ),  # fmt: skip
+        ("truncated.png", png_bytes((400, 400))[:300], "image/png", 400),
+        ("empty.png", b"", "image/png", 400),
+        ("huge.png", png_bytes() + b"\0" * (20 * 1024 * 1024), "image/png", 413),
+    ],
+)
+def test_hostile_uploads_are_refused_with_a_clear_4xx(editor_client, name, data, content_type,
+                                                      status):  # fmt: skip
+    response = upload(editor_client, data, name=name, content_type=content_type)
+    assert response.status_code == status, response.content
+    assert response.json()["error"]
+    assert not Image.objects.exists()
+
+
+def test_decompression_bomb_is_refused(editor_client):
+    out = io.BytesIO()
+    PILImage.new("1", (12_000, 12_000)).save(out, "PNG")  # 144 megapixels, a few KB
+    response = upload(editor_client, out.getvalue())
+    assert response.status_code == 400 and not Image.objects.exists()
+
+
+def test_missing_file_is_a_clear_400(editor_client):
+    response = editor_client.post("/editor/upload/", {})
+    assert response.status_code == 400 and "Choose an image" in response.json()["error"]
+
+
+def test_wrong_extension_gets_the_real_one(editor_client):
+    assert upload(editor_client, jpeg_with_exif(), name="photo.png").status_code == 200
+    assert Image.objects.get().file.name.endswith(".jpg")
+    assert (
+        upload(editor_client, png_bytes(), name="page.html", content_type="text/html").status_code
+        == 200
+    )
+    assert Image.objects.first().file.name.endswith(".png")
+
+
+def test_exif_is_removed_and_orientation_applied(editor_client, media_root):
+    assert upload(editor_client, jpeg_with_exif((64, 32)), name="p.jpg").status_code == 200
+    image = Image.objects.get()
+    with PILImage.open(media_root / image.file.name) as stored:
+        assert stored.size == (32, 64)  # rotated upright, as the camera meant
+        assert not stored.getexif()
+        assert "exif" not in stored.info
+    assert b"SecretCam" not in (media_root / image.file.name).read_bytes()
+
+
+def test_large_photos_are_resized(editor_client, media_root):
+    assert upload(editor_client, png_bytes((4000, 3000)), name="big.png").status_code == 200
+    image = Image.objects.get()
+    assert (image.width, image.height) == (1600, 1200)
+
+
+def test_webp_is_accepted(editor_client):
+    out = io.BytesIO()
+    PILImage.new("RGB", (20, 20)).save(out, "WEBP")
+    assert (
+        upload(editor_client, out.getvalue(), name="x.webp", content_type="image/webp").status_code
+        == 200
+    )
+
+
+def test_media_is_served_with_nosniff_and_a_locked_down_csp(editor_client, client, media_root):
+    upload(editor_client, png_bytes())
+    url = Image.objects.get().file.url
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    (media_root / "images" / "note.html").write_text("<script>alert(1)</script>")
+    assert client.get("/media/images/note.html").status_code == 404
+    assert client.get("/media/../pit_site/settings.py").status_code == 404

@@ -1,0 +1,244 @@
+"""Clinic staff editing pages in the admin: edit, drafts, history, review, roles."""
+
+import datetime
+
+import pytest
+import reversion
+from django.test import Client
+from django.utils import timezone
+from reversion.models import Version
+
+from pit_site.pages.models import Page, Status, one_year_after
+from tests.conftest import soup
+
+pytestmark = pytest.mark.django_db
+
+
+def change_url(page):
+    return f"/admin/pages/page/{page.pk}/change/"
+
+
+def form_data(page, **changes):
+    data = {
+        "path": page.path, "title": page.title, "summary": page.summary, "kind": page.kind,
+        "status": page.status, "order": page.order, "nav_title": page.nav_title,
+        "region": page.region, "evidence": page.evidence, "body": page.body,
+        "last_reviewed": page.last_reviewed or "", "next_review_due": page.next_review_due or "",
+        "reviewer": page.reviewer, "reviewer_role": page.reviewer_role,
+    }  # fmt: skip
+    data.update(changes)
+    return data
+
+
+@pytest.fixture
+def anon():
+    return Client()
+
+
+@pytest.fixture
+def knee():
+    return Page.objects.get(path="conditions/knee-pain")
+
+
+def test_the_change_form_uses_the_markdownx_editor_with_grade_and_groups(editor_client, knee):
+    html = soup(editor_client.get(change_url(knee)))
+    body = html.select_one("textarea#id_body.markdownx-editor")
+    assert body["data-markdownx-urls-path"] == "/editor/preview/"
+    assert body["data-markdownx-upload-urls-path"] == "/editor/upload/"
+    assert html.select_one(".page-editor .markdownx-preview.prose")
+    assert [h.text for h in html.select("fieldset h2")] == [
+        "Content", "Listing", "Clinical review", "Publishing",
+    ]  # fmt: skip
+    grade = html.select_one(".field-reading_grade_display .readonly").text
+    assert f"{knee.reading_grade} (target: 8 or lower" in grade
+    assert not html.select("textarea#id_body_html, input[name=body_html]")  # never editable
+    assert html.find("script", src=lambda s: s and "markdownx" in s)
+
+
+def test_faq_page_preview_is_asked_for_as_faq(editor_client):
+    faqs = Page.objects.get(path="faqs")
+    html = soup(editor_client.get(change_url(faqs)))
+    assert html.select_one("#id_body")["data-markdownx-urls-path"] == "/editor/preview/?kind=faq"
+
+
+def test_editor_saves_a_change_that_patients_then_see(editor_client, anon, knee, editor):
+    body = knee.body + "\n\nA sentence added by the clinic team."
+    response = editor_client.post(change_url(knee), form_data(knee, body=body))
+    assert response.status_code == 302
+    knee.refresh_from_db()
+    assert knee.updated_by == editor
+    assert "A sentence added by the clinic team." in knee.body_html
+    assert (
+        "A sentence added by the clinic team."
+        in anon.get("/conditions/knee-pain/").content.decode()
+    )
+
+
+def test_every_save_is_a_version_that_can_be_compared_and_reverted(editor_client, anon, knee):
+    original_title = knee.title
+    editor_client.post(change_url(knee), form_data(knee, title="Knee pain: first edit"))
+    knee.refresh_from_db()
+    editor_client.post(change_url(knee), form_data(knee, title="Knee pain: second edit"))
+    versions = Version.objects.get_for_object(knee)
+    assert versions.count() >= 3  # loaded from content/, then two edits
+    assert versions[0].revision.user.username == "eddie"
+
+    history = editor_client.get(f"/admin/pages/page/{knee.pk}/history/")
+    assert history.status_code == 200 and b"eddie" in history.content
+    compare = editor_client.get(
+        f"/admin/pages/page/{knee.pk}/history/compare/",
+        {"version_id1": versions[1].pk, "version_id2": versions[0].pk},
+    )
+    assert compare.status_code == 200 and b"second" in compare.content
+
+    oldest = versions.last()
+    revert_url = f"/admin/pages/page/{knee.pk}/history/{oldest.pk}/"
+    assert editor_client.get(revert_url).status_code == 200
+    assert editor_client.post(revert_url, form_data(Page(**oldest.field_dict))).status_code == 302
+    knee.refresh_from_db()
+    assert knee.title == original_title
+    assert original_title in anon.get("/conditions/knee-pain/").content.decode()
+
+
+def test_image_without_alt_text_is_refused_naming_the_image(editor_client, knee):
+    body = knee.body + "\n\n![](/media/images/2026/11/abc.png)\n\n![ok](/a.png)<img src='/b.png'>"
+    response = editor_client.post(change_url(knee), form_data(knee, body=body))
+    assert response.status_code == 200
+    errors = " ".join(response.context["adminform"].form.errors["body"])
+    assert "/media/images/2026/11/abc.png has no alt text" in errors
+    assert "/b.png has no alt text" in errors and "/a.png has" not in errors
+    knee.refresh_from_db()
+    assert "abc.png" not in knee.body
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("path", "Bad Path", "not a valid URL part"),
+        ("path", "admin/x", "reserved"),
+        ("path", "faqs", "already exists"),
+        ("title", "", "required"),
+        ("title", "Null\x00byte", "Null characters are not allowed"),
+        ("region", "", "Condition pages need this"),
+        ("body", "x" * 200_001, "up to 200,000 characters"),
+    ],
+)
+def test_bad_input_gets_a_form_error_not_a_500(editor_client, knee, field, value, message):
+    response = editor_client.post(change_url(knee), form_data(knee, **{field: value}))
+    assert response.status_code == 200
+    assert message in str(response.context["adminform"].form.errors)
+
+
+def test_hostile_title_is_stored_but_shown_escaped(editor_client, anon, knee):
+    title = "<script>alert(1)</script> ' OR 1=1; -- \u202e {{ secret }}"
+    assert editor_client.post(change_url(knee), form_data(knee, title=title)).status_code == 302
+    html = anon.get("/conditions/knee-pain/").content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "{{ secret }}" in html
+
+
+def test_drafts_are_hidden_from_patients_and_previewed_by_staff(editor_client, anon, knee):
+    assert editor_client.post(change_url(knee), form_data(knee, status="draft")).status_code == 302
+    assert anon.get("/conditions/knee-pain/").status_code == 404
+    assert b"/conditions/knee-pain/" not in anon.get("/conditions/").content
+    assert b"/conditions/knee-pain/" not in anon.get("/sitemap.xml").content
+
+    response = editor_client.get("/conditions/knee-pain/")
+    assert response.status_code == 200
+    bar = soup(response).select_one(".staff-bar")
+    assert "Draft: patients cannot see this page yet." in " ".join(bar.text.split())
+    assert bar.find("a", string="Edit this page")["href"] == change_url(knee)
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+def test_publish_and_unpublish_actions(editor_client, anon, knee):
+    url = "/admin/pages/page/"
+    editor_client.post(url, {"action": "unpublish", "_selected_action": [knee.pk]})
+    assert anon.get("/conditions/knee-pain/").status_code == 404
+    editor_client.post(url, {"action": "publish", "_selected_action": [knee.pk]})
+    assert anon.get("/conditions/knee-pain/").status_code == 200
+    assert Page.objects.get(pk=knee.pk).status == Status.PUBLISHED
+
+
+def test_new_pages_start_as_drafts(editor_client, anon):
+    response = editor_client.post(
+        "/admin/pages/page/add/",
+        {"path": "new-page", "title": "New page", "summary": "A new page for the tests, long "
+         "enough to describe it.", "kind": "page", "status": "draft", "order": 5,
+         "body": "Hello."},
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert Page.objects.get(path="new-page").status == Status.DRAFT
+    assert anon.get("/new-page/").status_code == 404
+
+
+def test_only_reviewers_can_record_a_review(editor_client, client, reviewer, knee):
+    html = soup(editor_client.get(change_url(knee)))
+    assert not html.select("input#id_last_reviewed, input#id_reviewer")  # read-only for editors
+    actions = soup(editor_client.get("/admin/pages/page/")).select("select[name=action] option")
+    assert "mark_reviewed" not in [o["value"] for o in actions]
+    editor_client.post(
+        "/admin/pages/page/", {"action": "mark_reviewed", "_selected_action": [knee.pk]}
+    )
+    assert Page.objects.get(pk=knee.pk).last_reviewed is None
+
+    client.force_login(reviewer)
+    response = client.post(
+        "/admin/pages/page/",
+        {"action": "mark_reviewed", "_selected_action": [knee.pk]},
+        follow=True,
+    )
+    assert b"1 page(s) marked reviewed today by Rita Reviewer" in response.content
+    knee.refresh_from_db()
+    today = timezone.localdate()
+    assert (knee.last_reviewed, knee.next_review_due) == (today, one_year_after(today))
+    assert (knee.reviewer, knee.reviewer_role) == ("Rita Reviewer", "Pain physician")
+    client.logout()
+    review = " ".join(soup(client.get("/conditions/knee-pain/")).select_one(".review").text.split())
+    assert f"Page last reviewed: {today:%-d %B %Y} by Rita Reviewer, Pain physician" in review
+
+
+def test_review_filters_and_badges(editor_client):
+    today = timezone.localdate()
+    overdue, soon, fine = Page.objects.filter(kind="condition")[:3]
+    for page, due in [(overdue, -3), (soon, 10), (fine, 200)]:
+        page.last_reviewed = today - datetime.timedelta(days=300)
+        page.next_review_due = today + datetime.timedelta(days=due)
+        page.reviewer = "Dr R"
+        with reversion.create_revision():
+            page.save()
+
+    def listed(review):
+        html = soup(editor_client.get("/admin/pages/page/", {"review": review}))
+        return {a.text for a in html.select("#result_list th.field-title a")}
+
+    assert listed("overdue") == {overdue.title}
+    assert listed("due-soon") == {soon.title}
+    assert fine.title not in listed("awaiting") and "Frequently asked questions" in listed("awaiting")
+    page = editor_client.get("/admin/pages/page/").content.decode()
+    assert 'badge badge-bad">Overdue since' in page and 'badge badge-warn">Due ' in page
+
+
+def test_next_review_defaults_to_a_year_after_the_review(reviewer, client, knee):
+    client.force_login(reviewer)
+    data = form_data(knee, last_reviewed="2026-03-01", next_review_due="", reviewer="Dr X")
+    assert client.post(change_url(knee), data).status_code == 302
+    knee.refresh_from_db()
+    assert knee.next_review_due == datetime.date(2027, 3, 1)
+
+
+def test_editors_cannot_manage_users(editor_client):
+    assert editor_client.get("/admin/auth/user/").status_code == 403
+    assert editor_client.get("/admin/auth/group/").status_code == 403
+    index = editor_client.get("/admin/").content.decode()
+    assert "/admin/pages/page/" in index and "/admin/pages/image/" in index
+    assert "/admin/auth/user/" not in index
+
+
+def test_images_list_shows_code_to_paste(editor_client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    from tests.pages.test_editor_endpoints import png_bytes, upload
+
+    upload(editor_client, png_bytes())
+    html = editor_client.get("/admin/pages/image/").content.decode()
+    assert "![](/media/images/" in html and "admin-thumb" in html
