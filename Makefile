@@ -37,6 +37,8 @@ setup: $(VENV)/.installed $(SECRET_KEY_FILE) ## Create .venv, install, migrate, 
 
 run: setup ## Serve the site on http://127.0.0.1:$(PORT) with gunicorn + whitenoise, DEBUG off
 	@echo "Serving on http://127.0.0.1:$(PORT) with $(WEB_CONCURRENCY) workers (Ctrl+C to stop)"
+	@echo "Staff sign in at http://127.0.0.1:$(PORT)/admin/ . No account is made for you; create one with:"
+	@echo "  DJANGO_SECRET_KEY=\"\$$(cat .secret_key)\" $(BIN)/python manage.py create_staff_user YOURNAME --role admin"
 	$(LOCAL_ENV) DJANGO_DEBUG=0 $(BIN)/gunicorn pit_site.wsgi --bind 127.0.0.1:$(PORT) \
 		--workers $(WEB_CONCURRENCY) --access-logfile -
 
