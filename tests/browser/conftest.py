@@ -1,5 +1,6 @@
 """Fixtures for the browser tests: the real stack (migrate, load_content, gunicorn) on a
-throw-away SQLite file, and one headless Chromium shared by every test.
+throw-away SQLite file with one content editor account (EDITOR, see editor_account), and
+one headless Chromium shared by every test.
 
 These tests never use pytest-django's database: nothing here is marked django_db, and the
 site runs in its own process with its own DATABASE_URL.
