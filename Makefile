@@ -8,6 +8,7 @@ WEB_CONCURRENCY ?= 2
 # A random secret key made once per checkout and kept out of git (.secret_key).
 SECRET_KEY_FILE := .secret_key
 LOCAL_ENV = DJANGO_SECRET_KEY="$$(cat $(SECRET_KEY_FILE))" DJANGO_SECURE=0 \
+	DJANGO_EMAIL_BACKEND="$${DJANGO_EMAIL_BACKEND:-django.core.mail.backends.console.EmailBackend}" \
 	DJANGO_ALLOWED_HOSTS="$${DJANGO_ALLOWED_HOSTS:-localhost,127.0.0.1,[::1]}"
 
 .PHONY: help run dev test lint format setup content clean

@@ -6,6 +6,7 @@ Makefile, not from weak defaults here. The README lists every variable.
 """
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
     "reversion_compare",
     "pit_site.clinic",
     "pit_site.pages",
+    "pit_site.enquiries",
 ]
 
 MIDDLEWARE = [
@@ -154,6 +156,31 @@ MARKDOWNX_SERVER_CALL_LATENCY = 300
 MARKDOWNX_EDITOR_RESIZABLE = False
 # Files are held in memory up to this size, then spooled to disk; the editor caps images at 10 MB.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# Enquiries (the contact form).
+SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+ENQUIRY_RATE_LIMIT = os.environ.get("ENQUIRY_RATE_LIMIT", "5/h").strip().lower()
+if ENQUIRY_RATE_LIMIT != "off" and not re.fullmatch(r"\d+/\d*[smhd]", ENQUIRY_RATE_LIMIT):
+    raise ImproperlyConfigured('ENQUIRY_RATE_LIMIT must look like "5/h" (or "off").')
+ENQUIRY_MIN_SECONDS = float(os.environ.get("ENQUIRY_MIN_SECONDS", "3"))
+ENQUIRY_PHONE_REGION = os.environ.get("ENQUIRY_PHONE_REGION", "GB")
+ENQUIRY_ACKNOWLEDGE = env_bool("ENQUIRY_ACKNOWLEDGE", default=True)
+ENQUIRY_RETENTION_DAYS = int(os.environ.get("ENQUIRY_RETENTION_DAYS", "365"))
+# The address the rate limit counts by; behind a reverse proxy, e.g. HTTP_X_REAL_IP.
+RATELIMIT_IP_META_KEY = os.environ.get("DJANGO_CLIENT_IP_HEADER", "REMOTE_ADDR")
+
+EMAIL_BACKEND = os.environ.get(
+    "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS")
+EMAIL_TIMEOUT = (
+    10  # a slow mail server delays a reply by at most this; the enquiry is already saved
+)
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "website@example.com")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

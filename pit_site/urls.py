@@ -26,5 +26,6 @@ urlpatterns = [
     ),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin).
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("img/favicon.png"))),
+    path("", include("pit_site.enquiries.urls")),
     path("", include("pit_site.pages.urls")),
 ]

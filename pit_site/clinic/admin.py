@@ -11,6 +11,7 @@ class ClinicAdmin(admin.ModelAdmin):
             "Clinic",
             {"fields": ["name", "phone", "email", "address", "opening_hours", "reply_time"]},
         ),
+        ("Enquiries", {"fields": ["notification_emails"]}),
         ("Urgent help", {"fields": ["emergency_number", "urgent_advice"]}),
     ]
 

@@ -9,6 +9,8 @@ import re
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import models
 
 CACHE_KEY = "clinic:details"
@@ -35,6 +37,11 @@ class Clinic(models.Model):
         default="within two working days",
         help_text='How soon the clinic replies to messages, e.g. "within two working days".',
     )
+    notification_emails = models.TextField(
+        default="reception@example.com",
+        help_text="Who is told about new enquiries: email addresses, one per line or separated "
+        "by commas. The emails hold only the reference and a link, never patient details.",
+    )
     emergency_number = models.CharField(
         max_length=20,
         default="999",
@@ -60,6 +67,19 @@ class Clinic(models.Model):
         self.pk = 1  # one row only
         super().save(*args, **kwargs)
         cache.delete(CACHE_KEY)
+
+    @property
+    def notification_address_list(self):
+        return [a for a in re.split(r"[\s,;]+", self.notification_emails) if a]
+
+    def clean(self):
+        for address in self.notification_address_list:
+            try:
+                validate_email(address)
+            except ValidationError:
+                raise ValidationError(
+                    {"notification_emails": f"{address!r} is not an email address."}
+                ) from None
 
     @property
     def phone_href(self):

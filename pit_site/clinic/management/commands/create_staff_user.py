@@ -14,6 +14,7 @@ from pit_site.clinic.models import StaffProfile
 ROLES = {
     "editor": ["Content editors"],
     "reviewer": ["Content editors", "Clinical reviewers"],
+    "reception": ["Reception"],
     "admin": [],  # a superuser
 }
 
@@ -21,7 +22,8 @@ ROLES = {
 class Command(BaseCommand):
     help = (
         "Create a staff account in a role: editor (patient pages and images), reviewer (an "
-        "editor who can also record clinical reviews) or admin (everything)."
+        "editor who can also record clinical reviews), reception (enquiries only) or admin "
+        "(everything)."
     )
 
     def add_arguments(self, parser):

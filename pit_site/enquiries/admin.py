@@ -1,0 +1,195 @@
+import csv
+
+from django.contrib import admin, messages
+from django.db.models import Case, IntegerField, Value, When
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.timesince import timesince
+
+from .models import Enquiry, ExportRecord, Note, Status, StatusChange
+
+PATIENT_FIELDS = [
+    "reference", "created_at", "name", "email", "phone", "preferred_contact", "kind",
+    "condition", "preferred_times", "message", "consent_at", "privacy_version",
+]  # fmt: skip
+CSV_FIELDS = [
+    "reference", "created_at", "status", "name", "email", "phone", "preferred_contact", "kind",
+    "condition", "preferred_times", "assigned_to",
+]  # fmt: skip
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class NoteInline(admin.TabularInline):
+    model = Note
+    extra = 1
+    fields = ["text", "author", "created_at"]
+    readonly_fields = ["author", "created_at"]
+    verbose_name = "internal note"
+    verbose_name_plural = "internal notes (staff only; the patient never sees these)"
+
+    def has_change_permission(self, request, obj=None):
+        return False  # notes are a record: add new ones, never rewrite old ones
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class StatusChangeInline(admin.TabularInline):
+    model = StatusChange
+    extra = 0
+    fields = ["changed_at", "old_status", "new_status", "changed_by"]
+    readonly_fields = fields
+    verbose_name_plural = "status history"
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Enquiry)
+class EnquiryAdmin(admin.ModelAdmin):
+    list_display = [
+        "reference", "received", "name", "kind", "condition", "status_badge", "assigned_to",
+    ]  # fmt: skip
+    list_filter = ["status", "kind", "condition", ("created_at", admin.DateFieldListFilter),
+                   "assigned_to"]  # fmt: skip
+    list_select_related = ["assigned_to"]
+    search_fields = ["reference", "name", "email", "phone"]
+    list_per_page = 50
+    show_full_result_count = False  # no full COUNT(*) on every page of a large table
+    fieldsets = [
+        ("What the patient sent", {"fields": PATIENT_FIELDS}),
+        ("Handling", {"fields": ["status", "assigned_to", "suspected_spam", "notification"]}),
+    ]
+    readonly_fields = [*PATIENT_FIELDS, "suspected_spam", "notification"]
+    inlines = [NoteInline, StatusChangeInline]
+    actions = [
+        "mark_contacted", "mark_booked", "mark_closed", "mark_spam", "assign_to_me",
+        "export_csv",
+    ]  # fmt: skip
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
+    def get_queryset(self, request):
+        # New enquiries first, then the rest, newest first within each.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                is_new=Case(
+                    When(status=Status.NEW, then=Value(0)),
+                    default=Value(1),
+                    output_field=IntegerField(),
+                )  # fmt: skip
+            )
+            .order_by("is_new", "-created_at")
+        )
+
+    def has_add_permission(self, request):
+        return False  # enquiries come from patients
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser  # reception closes; retention deletes
+
+    @admin.display(description="Received", ordering="created_at")
+    def received(self, enquiry):
+        local = timezone.localtime(enquiry.created_at)
+        return format_html(
+            '{}<br><span class="quiet">{} ago</span>',
+            local.strftime("%-d %b %Y, %H:%M"),
+            timesince(enquiry.created_at).split(",")[0],
+        )
+
+    @admin.display(description="Status", ordering="status")
+    def status_badge(self, enquiry):
+        css = {Status.NEW: "badge-warn", Status.SPAM: "badge-bad"}.get(enquiry.status, "badge-ok")
+        label = enquiry.get_status_display()
+        if enquiry.suspected_spam and enquiry.status == Status.NEW:
+            label += " (suspected spam)"
+        return format_html('<span class="badge {}">{}</span>', css, label)
+
+    @admin.display(description="Emails")
+    def notification(self, enquiry):
+        if enquiry.notification_pending:
+            return f"Pending (tried {enquiry.notify_attempts} times); retried every minute."
+        return "Sent."
+
+    def save_model(self, request, obj, form, change):
+        if change and "status" in form.changed_data:
+            new_status = obj.status
+            obj.status = form.initial["status"]
+            obj.set_status(new_status, request.user)
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        for note in formset.save(commit=False):
+            note.author = request.user
+            note.save()
+        formset.save_m2m()
+
+    def _set_status(self, request, queryset, status):
+        changed = sum(enquiry.set_status(status, request.user) for enquiry in queryset)
+        self.message_user(request, f"{changed} enquiry(s) marked {Status(status).label.lower()}.")
+
+    @admin.action(description="Mark as contacted (in progress)", permissions=["change"])
+    def mark_contacted(self, request, queryset):
+        self._set_status(request, queryset, Status.IN_PROGRESS)
+
+    @admin.action(description="Mark as booked", permissions=["change"])
+    def mark_booked(self, request, queryset):
+        self._set_status(request, queryset, Status.BOOKED)
+
+    @admin.action(description="Mark as closed", permissions=["change"])
+    def mark_closed(self, request, queryset):
+        self._set_status(request, queryset, Status.CLOSED)
+
+    @admin.action(description="Mark as spam", permissions=["change"])
+    def mark_spam(self, request, queryset):
+        self._set_status(request, queryset, Status.SPAM)
+
+    @admin.action(description="Assign to me", permissions=["change"])
+    def assign_to_me(self, request, queryset):
+        count = queryset.update(assigned_to=request.user)
+        self.message_user(request, f"{count} enquiry(s) assigned to you.")
+
+    @admin.action(description="Export selected to CSV", permissions=["view"])
+    def export_csv(self, request, queryset):
+        enquiries = list(queryset.select_related("assigned_to").order_by("created_at"))
+        ExportRecord.objects.create(
+            exported_by=request.user,
+            count=len(enquiries),
+            references=" ".join(e.reference for e in enquiries),
+        )
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="enquiries-{stamp}.csv"'
+        response.write("\ufeff")  # so spreadsheet programs read the file as UTF-8
+        writer = csv.writer(response)
+        writer.writerow(CSV_FIELDS)
+        for enquiry in enquiries:
+            writer.writerow([_csv_cell(enquiry, name) for name in CSV_FIELDS])
+        self.message_user(request, f"Exported {len(enquiries)} enquiries.", messages.INFO)
+        return response
+
+
+def _csv_cell(enquiry, name):
+    value = getattr(enquiry, name)
+    if name == "created_at":
+        value = timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    value = "" if value is None else str(value)
+    # A cell starting with = + - @ would run as a formula in a spreadsheet.
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
+@admin.register(ExportRecord)
+class ExportRecordAdmin(admin.ModelAdmin):
+    list_display = ["exported_at", "exported_by", "count"]
+    readonly_fields = ["exported_at", "exported_by", "count", "references"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
