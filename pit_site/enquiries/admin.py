@@ -1,7 +1,7 @@
 import csv
 
 from django.contrib import admin, messages
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, Value, When
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -72,20 +72,10 @@ class EnquiryAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ["css/admin.css"]}
 
-    def get_queryset(self, request):
-        # New enquiries first, then the rest, newest first within each.
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                is_new=Case(
-                    When(status=Status.NEW, then=Value(0)),
-                    default=Value(1),
-                    output_field=IntegerField(),
-                )  # fmt: skip
-            )
-            .order_by("is_new", "-created_at")
-        )
+    def get_ordering(self, request):
+        # New enquiries first, then the rest; newest first within each.
+        new_first = Case(When(status=Status.NEW, then=Value(0)), default=Value(1))
+        return [new_first.asc(), "-created_at"]
 
     def has_add_permission(self, request):
         return False  # enquiries come from patients

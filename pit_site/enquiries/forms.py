@@ -75,7 +75,10 @@ class EnquiryForm(forms.ModelForm):
             "phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
         }
         error_messages = {
-            "name": {"required": "Enter your name."},
+            "name": {
+                "required": "Enter your name.",
+                "max_length": "Enter a name of up to 100 characters.",
+            },
             "kind": {"required": "Choose what your enquiry is about."},
             "email": {"invalid": "Enter an email address like name@example.com."},
         }
@@ -93,10 +96,7 @@ class EnquiryForm(forms.ModelForm):
             self.initial["shown"] = signing.TimestampSigner(salt=TIMING_SALT).sign(str(time.time()))
 
     def clean_name(self):
-        name = " ".join(self.cleaned_data["name"].split())
-        if len(name) > 100:
-            raise forms.ValidationError("Enter a name of up to 100 characters.")
-        return name
+        return " ".join(self.cleaned_data["name"].split())
 
     def clean_phone(self):
         raw = self.cleaned_data["phone"].strip()
@@ -108,7 +108,9 @@ class EnquiryForm(forms.ModelForm):
             number = phonenumbers.parse(raw, settings.ENQUIRY_PHONE_REGION)
         except phonenumbers.NumberParseException:
             number = None
-        if number is None or not phonenumbers.is_valid_number(number):
+        # "Possible" (right length and shape), not "valid": number-range data lags reality,
+        # and turning away a real patient's number would lose them.
+        if number is None or not phonenumbers.is_possible_number(number):
             raise forms.ValidationError(
                 "Enter a phone number we can call, including the area code."
             )
