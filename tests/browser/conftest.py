@@ -1,6 +1,11 @@
 """Fixtures for the browser tests: the real stack (migrate, load_content, gunicorn) on a
-throw-away SQLite file with one content editor account (EDITOR, see editor_account), and
-one headless Chromium shared by every test.
+throw-away SQLite file with a content editor account (EDITOR, see editor_account) and a
+reception account (RECEPTION, see reception_account), and one headless Chromium shared by
+every test.
+
+The contact form's defences are set for tests: no per-IP rate limit, a short minimum time
+(ENQUIRY_MIN_SECONDS in helpers.py) before a sent form counts as a person's, and emails
+printed to gunicorn's stdout instead of sent.
 
 These tests never use pytest-django's database: nothing here is marked django_db, and the
 site runs in its own process with its own DATABASE_URL.
@@ -20,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import ROOT, viewport_size
+from .helpers import ENQUIRY_MIN_SECONDS, ROOT, viewport_size
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -41,6 +46,7 @@ class StaffAccount:
     password: str
     name: str
     role: str
+    job_title: str = "Pain physician"
 
 
 # Made by create_staff_user in the throw-away database only; never a real account.
@@ -49,6 +55,13 @@ EDITOR = StaffAccount(
     password="a-Long-browser-password-42",
     name="Robin Browser",
     role="editor",
+)
+RECEPTION = StaffAccount(
+    username="browser-reception",
+    password="a-Long-reception-password-42",
+    name="Jo Frontdesk",
+    role="reception",
+    job_title="Receptionist",
 )
 
 
@@ -130,11 +143,15 @@ def site_url(tmp_path_factory):
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         DATABASE_URL=f"sqlite:///{tmp / 'browser.sqlite3'}",
         DJANGO_MEDIA_ROOT=str(tmp / "media"),  # editor uploads stay out of the project
+        ENQUIRY_RATE_LIMIT="off",  # every test posts from 127.0.0.1
+        ENQUIRY_MIN_SECONDS=str(ENQUIRY_MIN_SECONDS),
+        DJANGO_EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
         PYTHONUNBUFFERED="1",
     )
     _run(["migrate", "--no-input", "-v", "0"], env, "migrate")
     _run(["load_content"], env, "load_content")
     _create_staff_user(EDITOR, env)
+    _create_staff_user(RECEPTION, env)
     if _static_is_stale():  # `make test` collects first; a bare `pytest` may not have
         _run(["collectstatic", "--no-input", "-v", "0"], env, "collectstatic")
 
@@ -181,7 +198,7 @@ def _create_staff_user(account, env):
             "--name",
             account.name,
             "--job-title",
-            "Pain physician",
+            account.job_title,
             "--password-stdin",
         ],
         env,
@@ -194,6 +211,12 @@ def _create_staff_user(account, env):
 def editor_account(site_url):
     """The content editor's StaffAccount (username, password...) in the site's database."""
     return EDITOR
+
+
+@pytest.fixture(scope="session")
+def reception_account(site_url):
+    """The receptionist's StaffAccount (enquiries only) in the site's database."""
+    return RECEPTION
 
 
 def _wait_until_serving(server, stderr_path):

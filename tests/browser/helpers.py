@@ -24,6 +24,10 @@ def viewport_size(name):
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
+# The browser server's minimum seconds between showing the contact form and a person sending it
+# (quicker sends are stored but flagged as suspected spam); conftest.py passes it to the server.
+ENQUIRY_MIN_SECONDS = 1
+
 
 def url_path(file, root=CONTENT_DIR):
     """content/index.md -> "/", content/x.md -> "/x/", content/a/index.md -> "/a/"."""
@@ -98,3 +102,25 @@ def format_violations(violations, where, max_targets=3):
             summary = " ".join(nodes[0].get("failureSummary", "").split())
             lines.append(f"    first: {html[:160]}\n    {summary[:300]}")
     return "\n".join(lines)
+
+
+def axe_violations(page, axe_source, context="document"):
+    """axe-core's violations (AXE_TAGS) on the page, or on ``context`` (an axe context)."""
+    page.evaluate(axe_source)
+    results = page.evaluate(
+        "([context, options]) => axe.run(context === 'document' ? document : context, options)",
+        [context, {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}],
+    )
+    return results["violations"]
+
+
+def sign_in(page, site_url, account):
+    """Sign in to the admin as ``account`` (a conftest.StaffAccount) and land on its index."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{site_url}/admin/login/?next=/admin/")
+    page.fill("#id_username", account.username)
+    page.fill("#id_password", account.password)
+    page.click("input[type=submit]")
+    expect(page).to_have_url(f"{site_url}/admin/")
+    expect(page.locator("#user-tools")).to_contain_text(account.name.split()[0])

@@ -15,7 +15,7 @@ from io import BytesIO
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import AXE_TAGS, format_violations
+from .helpers import AXE_TAGS, format_violations, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -62,15 +62,6 @@ def watch_problems(page):
     page.on("requestfailed", on_failed)
     page.on("response", on_response)
     return problems
-
-
-def sign_in(page, site_url, account):
-    page.goto(f"{site_url}/admin/login/?next=/admin/")
-    page.fill("#id_username", account.username)
-    page.fill("#id_password", account.password)
-    page.click("input[type=submit]")
-    expect(page).to_have_url(f"{site_url}/admin/")
-    expect(page.locator("#user-tools")).to_contain_text(account.name.split()[0])
 
 
 def edit_link_of(page, site_url, path):

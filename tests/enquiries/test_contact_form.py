@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from django.core import mail
 
 from pit_site.enquiries.models import Enquiry, Status
 from tests.conftest import soup
@@ -126,7 +125,7 @@ def test_errors_are_summarised_linked_and_values_kept(client, changes, field, me
     assert message in error.text and error.text.strip().startswith("Error:")
     widget = html.select_one(f"[name={field}]:not([type=radio])")
     if widget is not None:
-        assert "true" == widget.get("aria-invalid")
+        assert widget.get("aria-invalid") == "true"
         assert f"id_{field}_error" in widget["aria-describedby"]
     if field != "name":
         assert html.select_one("#id_name")["value"] == "Alex Morgan"  # values kept
