@@ -27,6 +27,7 @@ def test_staff_edit_the_one_set_of_clinic_details_in_the_admin(admin_client, cli
         "address": "2 River Road\nTown",
         "opening_hours": "Weekdays 8 to 6",
         "reply_time": "the next working day",
+        "notification_emails": "desk@riverside.example, manager@riverside.example",
         "emergency_number": "999",
         "urgent_advice": "Call 999 in an emergency.",
     }
@@ -35,13 +36,17 @@ def test_staff_edit_the_one_set_of_clinic_details_in_the_admin(admin_client, cli
     page = client.get("/contact/").content.decode()
     assert "Riverside &lt;b&gt;Pain&lt;/b&gt; Clinic" in page  # escaped, not markup
     assert "the next working day" in page
+    assert Clinic.load().notification_address_list == [
+        "desk@riverside.example", "manager@riverside.example",
+    ]  # fmt: skip
 
 
 def test_bad_clinic_details_get_a_form_error(admin_client):
     response = admin_client.post(
         "/admin/clinic/clinic/1/change/",
-        {"name": "", "email": "not-an-email", "phone": "x" * 41, "emergency_number": "999"},
-    )
+        {"name": "", "email": "not-an-email", "phone": "x" * 41, "emergency_number": "999",
+         "notification_emails": "desk@riverside.example, <script>"},
+    )  # fmt: skip
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors
     assert {"name", "email", "phone", "address"} <= set(errors)
@@ -51,3 +56,15 @@ def test_bad_clinic_details_get_a_form_error(admin_client):
 def test_clinic_details_cannot_be_deleted_or_duplicated(admin_client):
     assert admin_client.get("/admin/clinic/clinic/1/delete/").status_code == 403
     assert admin_client.get("/admin/clinic/clinic/add/").status_code == 403
+
+
+def test_notification_addresses_must_be_email_addresses(admin_client):
+    data = {
+        "name": "Clinic", "phone": "01632 960 123", "email": "a@clinic.example",
+        "address": "1 Road", "opening_hours": "9 to 5", "reply_time": "soon",
+        "emergency_number": "999", "urgent_advice": "Call 999.",
+        "notification_emails": "desk@clinic.example\n<script>alert(1)</script>",
+    }  # fmt: skip
+    response = admin_client.post("/admin/clinic/clinic/1/change/", data)
+    assert response.status_code == 200
+    assert "is not an email address" in str(response.context["adminform"].form.errors)
