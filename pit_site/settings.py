@@ -200,4 +200,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # 4xx answers (404s, refused requests) are normal traffic, not log-worthy tracebacks.
+    "loggers": {"django.request": {"level": "ERROR"}},
 }

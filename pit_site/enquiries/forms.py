@@ -80,6 +80,7 @@ class EnquiryForm(forms.ModelForm):
                 "max_length": "Enter a name of up to 100 characters.",
             },
             "kind": {"required": "Choose what your enquiry is about."},
+            "preferred_contact": {"required": "Choose how we should contact you."},
             "email": {"invalid": "Enter an email address like name@example.com."},
         }
 
