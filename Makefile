@@ -40,8 +40,8 @@ run: setup ## Serve the site on http://127.0.0.1:$(PORT) with gunicorn + whiteno
 	@echo "Serving on http://127.0.0.1:$(PORT) with $(WEB_CONCURRENCY) workers (Ctrl+C to stop)"
 	@echo "Staff sign in at http://127.0.0.1:$(PORT)/admin/ . No account is made for you; create one with:"
 	@echo "  DJANGO_SECRET_KEY=\"\$$(cat .secret_key)\" $(BIN)/python manage.py create_staff_user YOURNAME --role admin"
-	$(LOCAL_ENV) DJANGO_DEBUG=0 $(BIN)/gunicorn pit_site.wsgi --bind 127.0.0.1:$(PORT) \
-		--workers $(WEB_CONCURRENCY) --access-logfile -
+	$(LOCAL_ENV) DJANGO_DEBUG=0 PORT=$(PORT) WEB_CONCURRENCY=$(WEB_CONCURRENCY) \
+		$(BIN)/gunicorn -c pit_site/gunicorn.conf.py pit_site.wsgi
 
 dev: setup ## Development server with DEBUG and auto-reload
 	$(LOCAL_ENV) DJANGO_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.templatetags.static import static
@@ -5,6 +6,7 @@ from django.urls import include, path, re_path
 from django.utils.functional import lazy
 from django.views.generic import RedirectView, TemplateView
 
+from pit_site import health
 from pit_site.pages import editor
 from pit_site.pages.media import serve_media
 from pit_site.pages.sitemaps import PageSitemap
@@ -13,7 +15,8 @@ admin.site.site_header = "Clinic website admin"
 admin.site.site_title = "Clinic website admin"
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_PATH, admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
     # The markdownx widget's endpoints (MARKDOWNX_URLS_PATH / MARKDOWNX_UPLOAD_URLS_PATH).
     path("editor/preview/", editor.preview, name="editor-preview"),
     path("editor/upload/", editor.upload, name="editor-upload"),

@@ -8,6 +8,7 @@ from pathlib import Path
 import frontmatter
 import reversion
 import yaml
+from django.conf import settings
 from django.db import transaction
 
 from .models import Evidence, Kind, Page, Region, Status, fingerprint, one_year_after
@@ -41,7 +42,8 @@ def check_url_path(path):
             raise ContentError(
                 f"{part!r} is not a valid URL part: use lower-case letters, digits and hyphens"
             )
-    if parts and parts[0] in RESERVED_FIRST_SEGMENTS:
+    reserved = RESERVED_FIRST_SEGMENTS | {settings.ADMIN_PATH.split("/")[0]}
+    if parts and parts[0] in reserved:
         raise ContentError(f"/{parts[0]}/ is reserved for the site itself")
     return path
 

@@ -8,6 +8,7 @@ from django.utils.html import strip_tags
 from django.views.decorators.http import require_safe
 
 from .models import Kind, Page, Region
+from .pagecache import mark_public
 
 REGION_ORDER = {value: index for index, value in enumerate(Region.values)}
 
@@ -32,6 +33,8 @@ def page(request, path=""):
     response = render(request, template.template.name, context)
     if staff:  # drafts and staff links: never stored by any cache
         patch_cache_control(response, private=True, no_store=True)
+    else:
+        mark_public(response)
     return response
 
 

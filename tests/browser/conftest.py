@@ -160,6 +160,8 @@ def site_url(tmp_path_factory):
         server = subprocess.Popen(  # noqa: S603
             [
                 _gunicorn(),
+                "-c",
+                str(ROOT / "pit_site" / "gunicorn.conf.py"),
                 "pit_site.wsgi",
                 "--bind",
                 "127.0.0.1:0",  # the OS picks a free port; gunicorn logs which

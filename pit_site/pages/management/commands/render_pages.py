@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from pit_site.pages.models import Page
+from pit_site.pages.pagecache import bump_version
 
 
 class Command(BaseCommand):
@@ -18,4 +19,6 @@ class Command(BaseCommand):
                     body_html=page.body_html, reading_grade=page.reading_grade
                 )
                 stale += 1
+        if stale:
+            bump_version()  # update() sends no signals
         self.stdout.write(f"{stale} page(s) re-rendered")

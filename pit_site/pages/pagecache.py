@@ -1,0 +1,159 @@
+"""Serving published pages to patients from a cache shared by every app server.
+
+``PageCache`` wraps the WSGI application. A GET or HEAD without a query string and without a
+session cookie (so never a signed-in member of staff) is looked up by scheme, host and path.
+On a miss Django answers as usual. If the page view marked its response as a public page
+(``mark_public``) and the response sets no cookie, the response is stored with its gzip and
+brotli forms and a strong ETag, and is served from then on without running Django: an
+``If-None-Match`` that matches gets a 304.
+
+Invalidation: every stored key includes a site-wide content version kept in the shared cache.
+Saving or deleting a page, or saving the clinic's details, bumps the version (``bump_version``),
+so every app server stops using old entries within ``VERSION_CHECK_SECONDS``. Drafts, staff
+previews, forms with CSRF tokens and error pages are never marked, so never stored.
+"""
+
+import gzip
+import hashlib
+import time
+from collections import OrderedDict
+
+import brotli
+from django.conf import settings
+from django.core.cache import cache
+
+VERSION_KEY = "pagecache:version"
+VERSION_CHECK_SECONDS = 1.0
+PUBLIC_MARK = "X-Public-Page"
+STORE_SECONDS = 24 * 3600
+LOCAL_ENTRIES = 256  # per process, in front of the shared cache
+MAX_AGE = 60  # what browsers and proxies may assume, in seconds
+SKIP_PREFIXES = ("/static/", "/media/", "/editor/", "/contact/", "/healthz")
+
+
+def mark_public(response):
+    response[PUBLIC_MARK] = "1"
+    response["Cache-Control"] = f"public, max-age={MAX_AGE}"
+
+
+def bump_version(**_signal_kwargs):
+    cache.add(VERSION_KEY, 1, None)
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:  # evicted between add and incr
+        cache.set(VERSION_KEY, int(time.time()), None)
+
+
+class PageCache:
+    def __init__(self, app):
+        self.app = app
+        self.local = OrderedDict()
+        self.version = None
+        self.version_checked = 0.0
+        self.admin_prefix = "/" + settings.ADMIN_PATH
+
+    def __call__(self, environ, start_response):
+        key = self.key(environ)
+        if key is None:
+            return self.app(environ, start_response)
+        entry = self.lookup(key)
+        if entry is None:
+            return self.fill(key, environ, start_response)
+        return self.serve(entry, environ, start_response)
+
+    def key(self, environ):
+        path = environ.get("PATH_INFO", "")
+        if (
+            environ["REQUEST_METHOD"] not in ("GET", "HEAD")
+            or environ.get("QUERY_STRING")
+            or path.startswith(SKIP_PREFIXES)
+            or path.startswith(self.admin_prefix)
+            or settings.SESSION_COOKIE_NAME + "=" in environ.get("HTTP_COOKIE", "")
+        ):
+            return None
+        scheme = environ.get("HTTP_X_FORWARDED_PROTO") or environ["wsgi.url_scheme"]
+        where = f"{scheme}://{environ.get('HTTP_HOST', '')}{path}"
+        digest = hashlib.sha256(where.encode("utf-8", "surrogateescape")).hexdigest()
+        return f"pagecache:{self.current_version()}:{digest}"
+
+    def current_version(self):
+        now = time.monotonic()
+        if now - self.version_checked > VERSION_CHECK_SECONDS:
+            version = cache.get(VERSION_KEY)
+            if version is None:
+                cache.add(VERSION_KEY, 1, None)
+                version = cache.get(VERSION_KEY, 1)
+            if version != self.version:
+                self.local.clear()
+            self.version, self.version_checked = version, now
+        return self.version
+
+    def lookup(self, key):
+        entry = self.local.get(key)
+        if entry is None:
+            entry = cache.get(key)
+            if entry is not None:
+                self.remember(key, entry)
+        return entry
+
+    def remember(self, key, entry):
+        self.local[key] = entry
+        while len(self.local) > LOCAL_ENTRIES:
+            self.local.popitem(last=False)
+
+    def fill(self, key, environ, start_response):
+        # Ask Django for the plain page; encodings and 304s are handled here.
+        plain = {
+            k: v
+            for k, v in environ.items()
+            if k not in ("HTTP_ACCEPT_ENCODING", "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
+        }
+        captured = {}
+
+        def capture(status, headers, exc_info=None):
+            captured["status"], captured["headers"] = status, headers
+            return start_response(status, headers, exc_info) if exc_info else (lambda _: None)
+
+        result = self.app(plain, capture)
+        try:
+            body = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        status, headers = captured["status"], captured["headers"]
+        names = {name.lower() for name, _ in headers}
+        if status.startswith("200") and PUBLIC_MARK.lower() in names and "set-cookie" not in names:
+            entry = self.make_entry(headers, body)
+            cache.set(key, entry, STORE_SECONDS)
+            self.remember(key, entry)
+            return self.serve(entry, environ, start_response)
+        headers = [(n, v) for n, v in headers if n.lower() != PUBLIC_MARK.lower()]
+        start_response(status, headers)
+        return [body] if environ["REQUEST_METHOD"] != "HEAD" else []
+
+    @staticmethod
+    def make_entry(headers, body):
+        skip = {PUBLIC_MARK.lower(), "content-length", "etag", "vary", "content-encoding"}
+        return {
+            "headers": [(n, v) for n, v in headers if n.lower() not in skip],
+            "etag": '"' + hashlib.sha256(body).hexdigest()[:32] + '"',
+            "identity": body,
+            "gzip": gzip.compress(body, 6),
+            "br": brotli.compress(body, quality=9),
+        }
+
+    @staticmethod
+    def serve(entry, environ, start_response):
+        accepted = environ.get("HTTP_ACCEPT_ENCODING", "")
+        encoding = "br" if "br" in accepted else "gzip" if "gzip" in accepted else "identity"
+        etag = entry["etag"] if encoding == "identity" else f'{entry["etag"][:-1]}-{encoding}"'
+        headers = [*entry["headers"], ("ETag", etag), ("Vary", "Accept-Encoding, Cookie")]
+        if etag in environ.get("HTTP_IF_NONE_MATCH", ""):
+            start_response("304 Not Modified", headers)
+            return []
+        body = entry[encoding]
+        if encoding != "identity":
+            headers.append(("Content-Encoding", encoding))
+        headers.append(("Content-Length", str(len(body))))
+        start_response("200 OK", headers)
+        return [body] if environ["REQUEST_METHOD"] != "HEAD" else []

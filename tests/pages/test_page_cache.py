@@ -1,0 +1,133 @@
+"""Published pages served from the shared cache in front of Django: fast, fresh, never private."""
+
+import gzip
+
+import brotli
+import pytest
+from django.test import RequestFactory
+
+from pit_site.clinic.models import Clinic
+from pit_site.pages.models import Page, Status
+from pit_site.pages.pagecache import PageCache
+
+pytestmark = pytest.mark.django_db
+
+
+class Recorder:
+    """Wraps the Django WSGI app to count how often a request reaches Django."""
+
+    def __init__(self):
+        from pit_site.wsgi import django_application
+
+        self.app, self.calls = django_application, 0
+
+    def __call__(self, environ, start_response):
+        self.calls += 1
+        return self.app(environ, start_response)
+
+
+@pytest.fixture
+def site():
+    django = Recorder()
+    cache = PageCache(django)
+    cache.django = django
+    return cache
+
+
+def get(app, path, **headers):
+    environ = RequestFactory()._base_environ(PATH_INFO=path, REQUEST_METHOD="GET", **headers)
+    environ["QUERY_STRING"] = headers.get("QUERY_STRING", "")
+    result = {}
+
+    def start_response(status, response_headers, exc_info=None):
+        result["status"], result["headers"] = status, dict(response_headers)
+
+    result["body"] = b"".join(app(environ, start_response))
+    return result
+
+
+def fresh(site):
+    site.version_checked = 0  # skip the one-second wait before noticing a new version
+
+
+def test_second_request_is_served_without_django_and_compressed(site):
+    first = get(site, "/faqs/", HTTP_ACCEPT_ENCODING="gzip, br")
+    second = get(site, "/faqs/", HTTP_ACCEPT_ENCODING="gzip")
+    plain = get(site, "/faqs/")
+    assert site.django.calls == 1
+    assert first["headers"]["Content-Encoding"] == "br"
+    html = brotli.decompress(first["body"])
+    assert gzip.decompress(second["body"]) == html == plain["body"]
+    assert b"Frequently asked questions" in html
+    assert "Content-Encoding" not in plain["headers"]
+    assert first["headers"]["Content-Security-Policy"]  # security headers kept
+    assert first["headers"]["Cache-Control"] == "public, max-age=60"
+    assert "X-Public-Page" not in first["headers"]
+    assert "Accept-Encoding" in first["headers"]["Vary"]
+
+
+def test_conditional_get_gets_a_304(site):
+    etag = get(site, "/faqs/", HTTP_ACCEPT_ENCODING="gzip")["headers"]["ETag"]
+    again = get(site, "/faqs/", HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=etag)
+    assert again["status"].startswith("304") and again["body"] == b""
+    other = get(site, "/faqs/", HTTP_ACCEPT_ENCODING="br", HTTP_IF_NONE_MATCH=etag)
+    assert other["status"].startswith("200")  # a different encoding is a different entity
+
+
+def test_editing_a_page_or_the_clinic_shows_at_once(site):
+    assert b"Knee pain" in get(site, "/conditions/knee-pain/")["body"]
+    page = Page.objects.get(path="conditions/knee-pain")
+    page.title = "Knee pain (updated)"
+    page.save()
+    fresh(site)
+    assert b"Knee pain (updated)" in get(site, "/conditions/knee-pain/")["body"]
+
+    clinic = Clinic.load()
+    clinic.phone = "0117 496 0000"
+    clinic.save()
+    fresh(site)
+    assert b"0117 496 0000" in get(site, "/conditions/knee-pain/")["body"]
+
+
+def test_other_app_servers_see_the_change_through_the_shared_version(site):
+    other_server = PageCache(site.django)
+    get(site, "/faqs/")
+    get(other_server, "/faqs/")
+    page = Page.objects.get(path="faqs")
+    page.title = "Questions patients ask"
+    page.save()  # on "this" server
+    fresh(other_server)
+    assert b"Questions patients ask" in get(other_server, "/faqs/")["body"]
+
+
+def test_drafts_staff_forms_errors_and_query_strings_are_never_stored(site, editor_client):
+    Page.objects.filter(path="fees").update(status=Status.DRAFT)
+    for _ in range(2):
+        assert get(site, "/fees/")["status"].startswith("404")
+        get(site, "/contact/")
+        get(site, "/faqs/", QUERY_STRING="utm_source=x")
+        get(site, "/no-such-page/")
+    assert site.django.calls == 8
+
+    session = editor_client.cookies["sessionid"].value
+    staff = get(site, "/fees/", HTTP_COOKIE=f"sessionid={session}")
+    assert staff["status"].startswith("200") and b"Draft:" in staff["body"]
+    assert "no-store" in staff["headers"]["Cache-Control"]
+    get(site, "/", HTTP_COOKIE=f"sessionid={session}")
+    calls = site.django.calls
+    assert b"Edit this page" not in get(site, "/")["body"]  # patients never get staff links
+    assert site.django.calls == calls + 1
+
+
+def test_scheme_and_host_are_part_of_the_key(site):
+    get(site, "/faqs/")
+    get(site, "/faqs/", HTTP_X_FORWARDED_PROTO="https")
+    assert site.django.calls == 2
+
+
+def test_head_requests_get_headers_only(site):
+    get(site, "/faqs/")
+    environ = RequestFactory()._base_environ(PATH_INFO="/faqs/", REQUEST_METHOD="HEAD")
+    seen = {}
+    body = b"".join(site(environ, lambda status, headers: seen.update(status=status)))
+    assert seen["status"].startswith("200") and body == b""

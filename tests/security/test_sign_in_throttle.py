@@ -1,0 +1,34 @@
+"""Sign-in throttling (django-axes): repeated wrong passwords pause that account's sign-in."""
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+
+def sign_in(client, password, username="staffer"):
+    return client.post("/admin/login/", {"username": username, "password": password,
+                                         "next": "/admin/"})  # fmt: skip
+
+
+def test_five_failures_lock_the_account_from_that_address_even_with_the_right_password():
+    User.objects.create_user("staffer", password="a-Long-correct-password-1", is_staff=True)
+    client = Client()
+    for _ in range(4):
+        assert sign_in(client, "wrong").status_code == 200  # the form again, with an error
+    locked = sign_in(client, "wrong")
+    assert locked.status_code == 429
+    assert b"Sign-in paused" in locked.content
+    assert sign_in(client, "a-Long-correct-password-1").status_code == 429
+
+    other = Client(REMOTE_ADDR="203.0.113.50")  # another person, elsewhere, is not locked out
+    assert sign_in(other, "a-Long-correct-password-1").status_code == 302
+
+
+def test_successful_sign_in_works_and_hostile_user_names_are_harmless():
+    User.objects.create_user("staffer", password="a-Long-correct-password-1", is_staff=True)
+    client = Client()
+    for name in ["' OR 1=1 --", "<script>alert(1)</script>", "\u202eadmin", "x" * 5000]:
+        assert sign_in(client, "pw", username=name).status_code in (200, 429)
+    assert sign_in(Client(), "a-Long-correct-password-1").status_code == 302
