@@ -10,13 +10,15 @@ import os
 bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# gunicorn quietly turns "sync" into "gthread" when threads > 1, so only thread gthread workers.
+threads = int(os.environ.get("GUNICORN_THREADS", "4")) if worker_class == "gthread" else 1
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
-# Restart workers now and then, so a slow leak can never grow without bound.
-max_requests = 5000
-max_requests_jitter = 500
+# Restart workers now and then, so a slow leak can never grow without bound. Cached pages are
+# served at thousands a second, so this is high: a restart costs a second of slow replies.
+max_requests = 200_000
+max_requests_jitter = 20_000
 # Trust X-Forwarded-* only from the reverse proxy (set to its address in production).
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = "-"

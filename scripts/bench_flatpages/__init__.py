@@ -1,0 +1,1 @@
+"""A plain Django flatpages + whitenoise site: the baseline that scripts/bench.py compares with."""
