@@ -11,7 +11,7 @@ LOCAL_ENV = DJANGO_SECRET_KEY="$$(cat $(SECRET_KEY_FILE))" DJANGO_SECURE=0 \
 	DJANGO_EMAIL_BACKEND="$${DJANGO_EMAIL_BACKEND:-django.core.mail.backends.console.EmailBackend}" \
 	DJANGO_ALLOWED_HOSTS="$${DJANGO_ALLOWED_HOSTS:-localhost,127.0.0.1,[::1]}"
 
-.PHONY: help run dev test lint format setup content clean
+.PHONY: help run dev test lint format setup content clean bench
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -57,5 +57,17 @@ format: $(VENV)/.installed ## Apply ruff fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+bench: $(VENV)/.installed $(SECRET_KEY_FILE) ## Measure speed vs plain flatpages and nginx (wrk, ~4 min)
+	$(LOCAL_ENV) $(BIN)/python scripts/bench.py $(BENCH_ARGS)
+
 clean: ## Remove the database, collected static files and caches (keeps .venv)
 	rm -rf db.sqlite3 db.sqlite3-* staticfiles .pytest_cache .ruff_cache
+
+# Lighthouse from scripts/package-lock.json, reinstalled only when the lock file changes.
+scripts/node_modules/.package-lock.json: scripts/package-lock.json
+	npm ci --prefix scripts --no-audit --no-fund
+
+.PHONY: lighthouse
+lighthouse: $(VENV)/.installed $(SECRET_KEY_FILE) scripts/node_modules/.package-lock.json ## Lighthouse scores and page weight of 4 key pages (LIGHTHOUSE_ARGS="--url URL --runs N")
+	$(LOCAL_ENV) CHROME_PATH="$${CHROME_PATH:-/usr/bin/chromium}" \
+		$(BIN)/python scripts/lighthouse.py $(LIGHTHOUSE_ARGS)
