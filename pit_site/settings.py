@@ -267,6 +267,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_CLIENT_IP_CALLABLE = "pit_site.security.client_ip"
+AXES_USERNAME_CALLABLE = "pit_site.security.sign_in_username"
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 
 LOGGING = {

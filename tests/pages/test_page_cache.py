@@ -26,6 +26,20 @@ class Recorder:
         return self.app(environ, start_response)
 
 
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """Calling the real WSGI handler fires request_finished, which closes the database
+    connection and with it the test's transaction; Django's test client avoids the same."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def site():
     django = Recorder()
