@@ -53,7 +53,7 @@ class EnquiryAdmin(admin.ModelAdmin):
         "reference", "received", "name", "kind", "condition", "status_badge", "assigned_to",
     ]  # fmt: skip
     list_filter = ["status", "kind", "condition", ("created_at", admin.DateFieldListFilter),
-                   "assigned_to"]  # fmt: skip
+                   ("assigned_to", admin.RelatedOnlyFieldListFilter)]  # fmt: skip
     list_select_related = ["assigned_to"]
     search_fields = ["reference", "name", "email", "phone"]
     list_per_page = 50
