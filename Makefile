@@ -58,7 +58,7 @@ format: $(VENV)/.installed ## Apply ruff fixes and formatting
 	$(BIN)/ruff format .
 
 bench: $(VENV)/.installed $(SECRET_KEY_FILE) ## Measure speed vs plain flatpages and nginx (wrk, ~4 min)
-	$(LOCAL_ENV) $(BIN)/python scripts/bench.py $(BENCH_ARGS)
+	$(LOCAL_ENV) $(BIN)/python -m scripts.bench $(BENCH_ARGS)
 
 clean: ## Remove the database, collected static files and caches (keeps .venv)
 	rm -rf db.sqlite3 db.sqlite3-* staticfiles .pytest_cache .ruff_cache
@@ -70,4 +70,4 @@ scripts/node_modules/.package-lock.json: scripts/package-lock.json
 .PHONY: lighthouse
 lighthouse: $(VENV)/.installed $(SECRET_KEY_FILE) scripts/node_modules/.package-lock.json ## Lighthouse scores and page weight of 4 key pages (LIGHTHOUSE_ARGS="--url URL --runs N")
 	$(LOCAL_ENV) CHROME_PATH="$${CHROME_PATH:-/usr/bin/chromium}" \
-		$(BIN)/python scripts/lighthouse.py $(LIGHTHOUSE_ARGS)
+		$(BIN)/python -m scripts.lighthouse $(LIGHTHOUSE_ARGS)

@@ -25,15 +25,13 @@ that many enquiries. Progress goes to standard error.
 Needs wrk, nginx and curl (Debian packages); as root, a missing one is installed with apt-get.
 
 Usage (from the project root): make bench [BENCH_ARGS="--duration 5 --rounds 3"]
-    or: .venv/bin/python scripts/bench.py [--duration S] [--rounds N] [--enquiries N]
+    or: .venv/bin/python -m scripts.bench [--duration S] [--rounds N] [--enquiries N]
 """
 
 import argparse
 import contextlib
 import datetime
 import gzip
-import html.parser
-import http.cookiejar
 import os
 import platform
 import re
@@ -54,21 +52,33 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from scripts.livesite import (
+    HOST,
+    ROOT,
+    StackError,
+    cookie_opener,
+    form_inputs,
+    free_port,
+    gunicorn,
+    gunicorn_command,
+    python,
+    serving,
+    site_env,
+    start,
+    static_is_stale,
+)
+
 SCRIPTS = ROOT / "scripts"
 TOOLS = {"wrk": "wrk", "nginx": "nginx", "curl": "curl"}  # command: Debian package
-HOST = "127.0.0.1"
 REDIS_PORT = 6379
 REDIS_DB = 14
 WORKERS = 2
-START_TIMEOUT = 30  # seconds for any server to answer
 PREPARE_TIMEOUT = 600  # migrate + load_content + made-up enquiries
 APT_TIMEOUT = 900
 ACCEPT_ENCODING = "gzip, br"
 WRK_TIMEOUT = 10  # seconds before wrk gives up on an answer (counted as an error)
 ERROR_SHARE = 0.01  # more failed requests than this in a run fails the bench
 STAFF_USER = "bench-reception"
-LISTENING_RE = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+)")
 # Each wrk run counts the answers with the expected status and the compressed ones.
 LUA_COUNT = """
 local threads = {}
@@ -88,7 +98,7 @@ end
 """
 
 
-class BenchError(Exception):
+class BenchError(StackError):
     """The bench could not set up or measure something."""
 
 
@@ -148,122 +158,17 @@ def redis_flush():
         raise BenchError(f"Redis did not empty database {REDIS_DB}: {answer!r}")
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def gunicorn_program():
-    for candidate in (
-        Path(sys.executable).parent / "gunicorn",
-        ROOT / ".venv" / "bin" / "gunicorn",
-    ):
-        if candidate.exists():
-            return str(candidate)
-    found = shutil.which("gunicorn")
-    if not found:
-        raise BenchError("gunicorn is not installed (make setup)")
-    return found
+def run_prepare(args, env, what, stdin=""):
+    """Run this script's own set-up steps (main's "_prepare-..." commands) in env."""
+    return python(["-m", "scripts.bench", *args], env, what, stdin, PREPARE_TIMEOUT)
 
 
 # --- Servers ---------------------------------------------------------------------------------
 
 
-@dataclass
-class Server:
-    name: str
-    process: subprocess.Popen
-    log: Path
-    base_url: str = ""
-
-    def stop(self):
-        if self.process.poll() is None:
-            # gunicorn and nginx both shut down fast on SIGTERM / SIGINT.
-            self.process.send_signal(signal.SIGINT if self.name == "nginx" else signal.SIGTERM)
-            try:
-                self.process.wait(timeout=25)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-    def log_text(self):
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
-
-
-def start(stack, name, command, env, log, cwd=ROOT, stdout=None):
-    with open(log, "w") as errors, open(stdout or os.devnull, "w") as out:
-        process = subprocess.Popen(  # noqa: S603
-            command, cwd=cwd, env=env, stdout=out, stderr=errors, start_new_session=True
-        )
-    server = Server(name, process, log)
-    stack.callback(server.stop)
-    return server
-
-
-def wait_for(server, path="/", port=None):
-    """Wait (at most START_TIMEOUT s) until the server answers 200 at path; sets base_url."""
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise BenchError(
-                f"{server.name} exited with {server.process.returncode}:\n{server.log_text()}"
-            )
-        if port is None:
-            match = LISTENING_RE.search(server.log_text())
-            if match:
-                port = int(match.group(1))
-        if port is not None:
-            server.base_url = f"http://{HOST}:{port}"
-            try:
-                with urllib.request.urlopen(server.base_url + path, timeout=2) as response:  # noqa: S310
-                    if response.status == 200:
-                        return server
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-        time.sleep(0.2)
-    raise BenchError(f"{server.name} did not answer within {START_TIMEOUT}s:\n{server.log_text()}")
-
-
-def run_prepare(args, env, what, stdin=""):
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, __file__, *args],
-        cwd=ROOT,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=PREPARE_TIMEOUT,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise BenchError(f"{what} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
-    return result.stdout
-
-
-def static_is_stale():
-    manifest = ROOT / "staticfiles" / "staticfiles.json"
-    if not manifest.exists():
-        return True
-    collected = manifest.stat().st_mtime
-    return any(f.stat().st_mtime > collected for f in (ROOT / "static").rglob("*") if f.is_file())
-
-
 def pit_env(tmp, use_redis):
-    key = os.environ.get("DJANGO_SECRET_KEY", "")
-    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL"}}
-    env.update(
-        DJANGO_SETTINGS_MODULE="pit_site.settings",
-        DJANGO_SECRET_KEY=key if len(key) >= 50 else secrets.token_urlsafe(64),
-        DJANGO_DEBUG="0",
-        DJANGO_SECURE="0",
-        DJANGO_ALLOWED_HOSTS=f"{HOST},localhost",
-        DJANGO_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-        DJANGO_MEDIA_ROOT=str(tmp / "media"),
-        DATABASE_URL=f"sqlite:///{tmp / 'pit.sqlite3'}",
-        ENQUIRY_RATE_LIMIT="off",
-        ENQUIRY_MIN_SECONDS="0",
-        PYTHONUNBUFFERED="1",
+    env = site_env(
+        f"sqlite:///{tmp / 'pit.sqlite3'}", tmp, ENQUIRY_RATE_LIMIT="off", ENQUIRY_MIN_SECONDS="0"
     )
     if use_redis:
         env["REDIS_URL"] = f"redis://{HOST}:{REDIS_PORT}/{REDIS_DB}"
@@ -276,21 +181,19 @@ def start_pit(stack, tmp, env, enquiries, password, max_requests=None):
     args = ["_prepare-pit", str(enquiries)] + (["--collectstatic"] if static_is_stale() else [])
     run_prepare(args, env, "preparing the PIT site", stdin=password + "\n")
     say(f"  prepared in {time.monotonic() - started:.0f} s; starting gunicorn")
-    env = {
-        **env,
-        "GUNICORN_BIND": f"{HOST}:0",  # the OS picks a free port; gunicorn logs which
-        "WEB_CONCURRENCY": str(WORKERS),
-        "GUNICORN_WORKER_CLASS": "sync",
-        # gunicorn turns "sync" into gthread when threads > 1 (the config's default is 4).
-        "GUNICORN_THREADS": "1",
-    }
-    if max_requests is not None:  # GUNICORN_CMD_ARGS overrides the config file
-        env["GUNICORN_CMD_ARGS"] = f"--max-requests {max_requests}"
-    command = [gunicorn_program(), "-c", "pit_site/gunicorn.conf.py", "pit_site.wsgi"]
-    server = start(
-        stack, "PIT gunicorn", command, env, tmp / "pit-error.log", stdout=tmp / "pit-access.log"
+    # 2 sync workers, as in the issue's anchors; the config file's other settings stay.
+    options = ["--workers", str(WORKERS), "--worker-class", "sync", "--threads", "1"]
+    if max_requests is not None:
+        options += ["--max-requests", str(max_requests)]
+    server = stack.enter_context(
+        serving(
+            "PIT gunicorn",
+            gunicorn_command(*options),
+            env,
+            tmp / "pit-error.log",
+            stdout=tmp / "pit-access.log",
+        )
     )
-    wait_for(server)
     worker = re.search(r"Using worker: (\S+)", server.log_text())
     if not worker or worker.group(1) != "sync":
         raise BenchError(f"the PIT site runs {worker and worker.group(1)} workers, not sync")
@@ -311,7 +214,7 @@ def start_flatpages(stack, tmp, body_html):
     )
     run_prepare(["_prepare-flatpages", str(data / "content.html")], env, "preparing flatpages")
     command = [
-        gunicorn_program(),
+        gunicorn(),
         "--chdir",
         str(SCRIPTS),
         "--bind",
@@ -323,8 +226,8 @@ def start_flatpages(stack, tmp, body_html):
         "--no-control-socket",
         "bench_flatpages.wsgi",
     ]
-    server = start(stack, "flatpages gunicorn", command, env, tmp / "flatpages-error.log")
-    return wait_for(server, "/faqs/")
+    log = tmp / "flatpages-error.log"
+    return stack.enter_context(serving("flatpages gunicorn", command, env, log, path="/faqs/"))
 
 
 def start_nginx(stack, tmp, page):
@@ -377,41 +280,12 @@ http {{
         "-e",
         str(base / "error.log"),
     ]
-    server = start(stack, "nginx", command, os.environ.copy(), base / "stderr.log")
-    return wait_for(server, "/faqs/", port=port)
+    server = start("nginx", command, os.environ.copy(), base / "stderr.log")
+    stack.callback(server.stop)
+    return server.wait_until_serving("/faqs/", port=port)
 
 
 # --- Clients ---------------------------------------------------------------------------------
-
-
-class _Inputs(html.parser.HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.values = {}
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "input" and attrs.get("name"):
-            self.values.setdefault(attrs["name"], attrs.get("value") or "")
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-def opener_with_cookies():
-    jar = http.cookiejar.CookieJar()
-    return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect), jar
-
-
-def form_inputs(opener, url):
-    with opener.open(url, timeout=10) as response:
-        if response.status != 200:
-            raise BenchError(f"GET {url} answered {response.status}")
-        parser = _Inputs()
-        parser.feed(response.read().decode())
-    return parser.values
 
 
 def fetch(url, accept_encoding="identity"):
@@ -422,7 +296,7 @@ def fetch(url, accept_encoding="identity"):
 
 def contact_form_post(base_url):
     """The body and cookie of a valid contact-form POST (a fresh csrf token and shown value)."""
-    opener, jar = opener_with_cookies()
+    opener, jar = cookie_opener()
     values = form_inputs(opener, f"{base_url}/contact/")
     csrf_cookie = next((c.value for c in jar if c.name == "csrftoken"), None)
     if not csrf_cookie or not values.get("csrfmiddlewaretoken") or not values.get("shown"):
@@ -623,7 +497,7 @@ def process_age(pid):
 
 
 def sign_in(base_url, password):
-    opener, _ = opener_with_cookies()
+    opener, _ = cookie_opener()
     values = form_inputs(opener, f"{base_url}/admin/login/")
     data = urllib.parse.urlencode(
         {
@@ -704,11 +578,10 @@ def git_commit():
 
 
 def command_line():
-    python = Path(sys.executable)
+    interpreter = Path(sys.executable)
     with contextlib.suppress(ValueError):
-        python = python.relative_to(ROOT)
-    script = Path(__file__).resolve().relative_to(ROOT)
-    command = shlex.join([str(python), str(script), *sys.argv[1:]])
+        interpreter = interpreter.relative_to(ROOT)
+    command = shlex.join([str(interpreter), "-m", "scripts.bench", *sys.argv[1:]])
     # make sets MAKELEVEL for the commands it runs.
     return f"`make bench` (runs `{command}`)" if "MAKELEVEL" in os.environ else f"`{command}`"
 
@@ -911,7 +784,6 @@ def prepare_pit(count, collect):
 
     import django
 
-    sys.path.insert(0, str(ROOT))
     django.setup()
     from django.core.management import call_command
     from django.db import transaction
@@ -1011,7 +883,7 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         return bench(args)
-    except BenchError as error:
+    except StackError as error:
         say(f"bench failed: {error}")
         return 1
     except subprocess.TimeoutExpired as error:

@@ -1,9 +1,9 @@
 #!/usr/bin/env python
 """Lighthouse 12 scores and page weight of the key pages, against the real stack.
 
-Without --url the script builds the site the way tests/browser/conftest.py does (migrate,
-load_content, collectstatic, gunicorn -c pit_site/gunicorn.conf.py + whitenoise, DEBUG off,
-DJANGO_SECURE=0) on a throw-away SQLite database, runs Lighthouse against it and stops it.
+Without --url the script builds the site with scripts/livesite.py, as the browser tests do
+(migrate, load_content, collectstatic, gunicorn -c pit_site/gunicorn.conf.py + whitenoise, DEBUG
+off, DJANGO_SECURE=0) on a throw-away SQLite database, runs Lighthouse against it and stops it.
 With --url it audits a server you already run (e.g. `make run`).
 
 Lighthouse comes from scripts/package.json (`npm ci --prefix scripts`, done by
@@ -21,25 +21,29 @@ does, and reports the score as Lighthouse computed it, with every audit counted.
 Usage (from the project root):
 
     make lighthouse
-    DJANGO_SECRET_KEY="$(cat .secret_key)" .venv/bin/python scripts/lighthouse.py \\
+    DJANGO_SECRET_KEY="$(cat .secret_key)" .venv/bin/python -m scripts.lighthouse \\
         [--url http://127.0.0.1:8000] [--runs 3] [--pages / /faqs/] [--keep DIR]
 """
 
 import argparse
 import json
 import os
-import secrets
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from scripts.livesite import (
+    HOST,
+    ROOT,
+    StackError,
+    free_port,
+    gunicorn_command,
+    prepare,
+    site_env,
+    start,
+)
+
 LIGHTHOUSE = ROOT / "scripts" / "node_modules" / ".bin" / "lighthouse"
 CHROME_PATH = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
 CHROME_FLAGS = "--headless=new --no-sandbox --disable-gpu --disable-background-networking"
@@ -47,100 +51,23 @@ PAGES = ["/", "/faqs/", "/conditions/knee-pain/", "/contact/"]
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
 TARGETS = {"performance": 98, "accessibility": 100, "best-practices": 100, "seo": 100}
 MAX_PAGE_CSS_BYTES = 20 * 1024
-START_TIMEOUT = 30
 # Audits that can only pass over https; a local plain-http run fails them for that alone.
 HTTPS_ONLY_AUDITS = {"is-on-https", "redirects-http"}
 SHORT = {"performance": "perf", "accessibility": "a11y", "best-practices": "best", "seo": "seo"}
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def manage(args, env):
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    if result.returncode != 0:
-        sys.exit(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-
-
-def gunicorn():
-    for candidate in (
-        ROOT / ".venv" / "bin" / "gunicorn",
-        Path(sys.executable).parent / "gunicorn",
-    ):
-        if candidate.exists():
-            return str(candidate)
-    return shutil.which("gunicorn") or sys.exit("gunicorn is not installed")
-
-
-def wait_until_serving(server, base, log):
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            sys.exit(f"gunicorn exited with {server.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{base}/", timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.2)
-    server.kill()
-    sys.exit(f"gunicorn did not answer within {START_TIMEOUT}s:\n{log.read_text()}")
-
-
 def start_site(tmp):
-    """The real stack on a throw-away database; (process, base URL)."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    key = os.environ.get("DJANGO_SECRET_KEY", "")
-    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
-    env.update(
-        DJANGO_SETTINGS_MODULE="pit_site.settings",
-        DJANGO_SECRET_KEY=key if len(key) >= 50 else secrets.token_urlsafe(64),
-        DJANGO_DEBUG="0",
-        DJANGO_SECURE="0",
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        DJANGO_SITE_URL=base,
-        DATABASE_URL=f"sqlite:///{tmp / 'lighthouse.sqlite3'}",
-        DJANGO_MEDIA_ROOT=str(tmp / "media"),
+    """The real stack on a throw-away database; a livesite.Server (stop it when done)."""
+    port = free_port()  # known before the start: the site's own links name it
+    env = site_env(
+        f"sqlite:///{tmp / 'lighthouse.sqlite3'}",
+        tmp,
+        DJANGO_SITE_URL=f"http://{HOST}:{port}",
         DJANGO_EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
-        PYTHONUNBUFFERED="1",
     )
-    manage(["migrate", "--no-input", "-v", "0"], env)
-    manage(["load_content"], env)
-    manage(["collectstatic", "--no-input", "-v", "0"], env)  # quick when nothing changed
-    log = tmp / "gunicorn.log"
-    with open(log, "w") as out:
-        server = subprocess.Popen(  # noqa: S603
-            [
-                gunicorn(),
-                "-c",
-                str(ROOT / "pit_site" / "gunicorn.conf.py"),
-                "pit_site.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "2",
-                "--no-control-socket",
-            ],  # fmt: skip
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    wait_until_serving(server, base, log)
-    return server, base
+    prepare(env)
+    server = start("gunicorn", gunicorn_command("--workers", "2", port=port), env, tmp / "log")
+    return server.wait_until_serving(port=port)
 
 
 def run_lighthouse(url, out_path, attempts=3):
@@ -248,7 +175,11 @@ def main():
             base = args.url.rstrip("/")
         else:
             print("Starting the site (migrate, load_content, gunicorn)...", flush=True)
-            server, base = start_site(tmp)
+            try:
+                server = start_site(tmp)
+            except StackError as error:
+                sys.exit(str(error))
+            base = server.base_url
         try:
             results = {}
             for path in args.pages:
@@ -264,8 +195,7 @@ def main():
                     (args.keep / f"{name}.json").write_text(json.dumps(results[path][0]))
         finally:
             if server:
-                server.terminate()
-                server.wait(timeout=30)
+                server.stop()
     return report_results(base, results, args.runs)
 
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env python
 """Send many contact-form enquiries at the same moment to a real gunicorn, and count the damage.
 
-For each backend the script builds the real stack the way tests/browser/conftest.py does
-(migrate, load_content, gunicorn with 4 sync workers, DEBUG off) on a throw-away database,
+For each backend the script builds the real stack with scripts/livesite.py (migrate,
+load_content, gunicorn with 4 sync workers, DEBUG off) on a throw-away database,
 with ENQUIRY_RATE_LIMIT=off. N clients each GET /contact/ with their own cookie jar, wait
 until the form is old enough not to look like a bot (3.2 s), then all POST at once. It then
 reads the database directly and prints one row per backend:
@@ -18,34 +18,36 @@ reads the database directly and prints one row per backend:
 Usage (from the project root):
 
     DJANGO_SECRET_KEY="$(cat .secret_key)" .venv/bin/python \\
-        scripts/measure_enquiry_concurrency.py -n 50 200 [--backend sqlite postgresql]
+        -m scripts.measure_enquiry_concurrency -n 50 200 [--backend sqlite postgresql]
 
-tests/enquiries/test_concurrency.py imports this file for the same harness.
+tests/enquiries/test_concurrency.py imports this module for the same harness.
 """
 
 import argparse
 import contextlib
-import html.parser
-import http.cookiejar
-import os
-import re
 import secrets
-import shutil
 import socket
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import urllib.error
 import urllib.parse
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from scripts.livesite import (
+    StackError,
+    cookie_opener,
+    form_inputs,
+    gunicorn_command,
+    prepare,
+    serving,
+    site_env,
+)
+
 BACKENDS = {
     "sqlite": "SQLite WAL+IMMEDIATE",
     "sqlite-plain": "SQLite default (rollback, DEFERRED)",
@@ -54,14 +56,12 @@ BACKENDS = {
 WORKERS = 4
 MIN_SECONDS = 3  # ENQUIRY_MIN_SECONDS given to the site
 FORM_AGE = 3.2  # how long the clients wait after the GETs before posting
-START_TIMEOUT = 30  # seconds for gunicorn to answer
-COMMAND_TIMEOUT = 120  # seconds for migrate + load_content
+START_SECONDS = 400  # at most, for migrate + load_content + gunicorn (for the tests' timeout)
 GET_TIMEOUT = 20
 POST_TIMEOUT = 60
 BARRIER_TIMEOUT = 30
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 SENT_PATH = "/contact/sent/"
-LISTENING_RE = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+)")
 
 # Run before Django loads anything in the "sqlite-plain" processes: back to SQLite's defaults.
 # gunicorn (without --preload) imports the site in each worker after the fork, so the workers
@@ -69,24 +69,9 @@ LISTENING_RE = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+)")
 PLAIN_SQLITE_PREAMBLE = (
     "import sys\nfrom django.conf import settings\nsettings.DATABASES['default']['OPTIONS'] = {}\n"
 )
-# migrate, load_content and (if needed) collectstatic in one process: one Django start-up.
-PREPARE = (
-    "import sys\n"
-    "import django\n"
-    "from django.core.management import call_command\n"
-    "django.setup()\n"
-    "call_command('migrate', interactive=False, verbosity=0)\n"
-    "call_command('load_content')\n"
-    "if sys.argv[1:] == ['collectstatic']:\n"
-    "    call_command('collectstatic', interactive=False, verbosity=0)\n"
-)
 PLAIN_GUNICORN = PLAIN_SQLITE_PREAMBLE + (
     "from gunicorn.app.wsgiapp import run\nsys.argv[0] = 'gunicorn'\nsys.exit(run())\n"
 )
-
-
-class HarnessError(Exception):
-    """The stack could not be set up or measured (not a finding about the site)."""
 
 
 # --- The site: database, set-up, gunicorn ---------------------------------------------------
@@ -120,87 +105,24 @@ def temporary_postgres_database():
             )
 
 
-def site_env(database_url, tmp):
-    key = os.environ.get("DJANGO_SECRET_KEY", "")
-    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL"}}
-    env.update(
-        DJANGO_SETTINGS_MODULE="pit_site.settings",
-        DJANGO_SECRET_KEY=key if len(key) >= 50 else secrets.token_urlsafe(64),
-        DJANGO_DEBUG="0",
-        DJANGO_SECURE="0",
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        DJANGO_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-        DJANGO_MEDIA_ROOT=str(Path(tmp) / "media"),
-        DATABASE_URL=database_url,
-        ENQUIRY_RATE_LIMIT="off",
-        ENQUIRY_MIN_SECONDS=str(MIN_SECONDS),
-        PYTHONUNBUFFERED="1",
-    )
-    return env
-
-
-def prepare_database(env, plain=False):
-    """migrate, load_content, and collectstatic when the collected files are stale."""
-    code = (PLAIN_SQLITE_PREAMBLE if plain else "") + PREPARE
-    args = ["collectstatic"] if _static_is_stale() else []  # DEBUG off: pages need the manifest
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", code, *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=COMMAND_TIMEOUT,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise HarnessError(
-            f"migrate/load_content failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
-        )
-
-
-def _static_is_stale():
-    manifest = ROOT / "staticfiles" / "staticfiles.json"
-    if not manifest.exists():
-        return True
-    collected = manifest.stat().st_mtime
-    return any(f.stat().st_mtime > collected for f in (ROOT / "static").rglob("*") if f.is_file())
-
-
-def _gunicorn():
-    for candidate in (
-        ROOT / ".venv" / "bin" / "gunicorn",
-        Path(sys.executable).parent / "gunicorn",
-    ):
-        if candidate.exists():
-            return str(candidate)
-    found = shutil.which("gunicorn")
-    if not found:
-        raise HarnessError("gunicorn is not installed")
-    return found
-
-
 @dataclass
 class Site:
     backend: str
     database_url: str
-    base_url: str
-    stderr_path: Path
-    server: subprocess.Popen
+    server: object  # a livesite.Server
     env: dict  # the site's environment (its DJANGO_SECRET_KEY signs the sent/ links)
+
+    @property
+    def base_url(self):
+        return self.server.base_url
 
     def stop(self):
         """Stop gunicorn (the database stays until running_site ends)."""
-        if self.server.poll() is None:
-            self.server.terminate()
-            try:
-                self.server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.server.kill()
-                self.server.wait()
+        self.server.stop()
 
     @property
     def log(self):
-        return self.stderr_path.read_text(errors="replace")
+        return self.server.log_text()
 
     def enquiries(self):
         """[(reference, suspected_spam)] of every stored enquiry, read straight from the DB."""
@@ -236,7 +158,7 @@ def running_site(backend, tmp):
     dropped on leaving.
     """
     if backend not in BACKENDS:
-        raise HarnessError(f"unknown backend {backend!r}")
+        raise StackError(f"unknown backend {backend!r}")
     tmp = Path(tmp)
     tmp.mkdir(parents=True, exist_ok=True)
     with contextlib.ExitStack() as stack:
@@ -245,80 +167,22 @@ def running_site(backend, tmp):
         else:
             database_url = f"sqlite:///{tmp / f'{backend}.sqlite3'}"
         plain = backend == "sqlite-plain"
-        env = site_env(database_url, tmp)
-        prepare_database(env, plain)
-        stderr_path = tmp / f"gunicorn-{backend}.stderr"
-        program = [sys.executable, "-c", PLAIN_GUNICORN] if plain else [_gunicorn()]
-        with open(stderr_path, "w") as stderr:
-            server = subprocess.Popen(  # noqa: S603
-                [
-                    *program,
-                    "pit_site.wsgi",
-                    "--bind",
-                    "127.0.0.1:0",  # the OS picks a free port; gunicorn logs which
-                    "--workers",
-                    str(WORKERS),
-                    "--worker-class",
-                    "sync",
-                    "--no-control-socket",
-                    "--graceful-timeout",
-                    "5",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=stderr,
-            )
-        site = Site(backend, database_url, "", stderr_path, server, env)
-        try:
-            site.base_url = _wait_until_serving(server, stderr_path)
-            yield site
-        finally:
-            site.stop()
-
-
-def _wait_until_serving(server, stderr_path):
-    deadline = time.monotonic() + START_TIMEOUT
-    base = None
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise HarnessError(
-                f"gunicorn exited with {server.returncode}:\n{stderr_path.read_text()}"
-            )
-        if base is None:
-            match = LISTENING_RE.search(stderr_path.read_text())
-            if match:
-                base = f"http://127.0.0.1:{match.group(1)}"
-        if base is not None:
-            try:
-                with urllib.request.urlopen(f"{base}/", timeout=2) as response:  # noqa: S310
-                    if response.status == 200:
-                        return base
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-        time.sleep(0.2)
-    raise HarnessError(
-        f"gunicorn did not answer within {START_TIMEOUT}s:\n{stderr_path.read_text()}"
-    )
+        env = site_env(
+            database_url, tmp, ENQUIRY_RATE_LIMIT="off", ENQUIRY_MIN_SECONDS=str(MIN_SECONDS)
+        )
+        prepare(env, PLAIN_SQLITE_PREAMBLE if plain else "")
+        command = gunicorn_command(
+            *("--workers", str(WORKERS), "--worker-class", "sync", "--threads", "1"),
+            *("--graceful-timeout", "5"),
+            program=[sys.executable, "-c", PLAIN_GUNICORN] if plain else None,
+        )
+        server = stack.enter_context(
+            serving(f"gunicorn ({backend})", command, env, tmp / f"gunicorn-{backend}.stderr")
+        )
+        yield Site(backend, database_url, server, env)
 
 
 # --- The clients -----------------------------------------------------------------------------
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None  # the 302 itself is what we check
-
-
-class _Inputs(html.parser.HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.values = {}
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "input" and attrs.get("name"):
-            self.values.setdefault(attrs["name"], attrs.get("value") or "")
 
 
 class Client:
@@ -327,21 +191,15 @@ class Client:
     def __init__(self, base_url, number):
         self.base_url = base_url
         self.number = number
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect
-        )
+        self.opener, _jar = cookie_opener()
         self.csrf = self.shown = None
 
     def fetch_form(self):
-        with self.opener.open(f"{self.base_url}/contact/", timeout=GET_TIMEOUT) as response:
-            if response.status != 200:
-                raise HarnessError(f"GET /contact/ answered {response.status}")
-            parser = _Inputs()
-            parser.feed(response.read().decode())
-        self.csrf = parser.values.get("csrfmiddlewaretoken")
-        self.shown = parser.values.get("shown")
+        values = form_inputs(self.opener, f"{self.base_url}/contact/", timeout=GET_TIMEOUT)
+        self.csrf = values.get("csrfmiddlewaretoken")
+        self.shown = values.get("shown")
         if not self.csrf or not self.shown:
-            raise HarnessError("the contact form has no csrfmiddlewaretoken or shown field")
+            raise StackError("the contact form has no csrfmiddlewaretoken or shown field")
 
     def submit(self):
         """(status, Location header) of the POST; HTTP errors are answers too."""

@@ -1,7 +1,7 @@
-"""Fixtures for the browser tests: the real stack (migrate, load_content, gunicorn) on a
-throw-away SQLite file with a content editor account (EDITOR, see editor_account) and a
-reception account (RECEPTION, see reception_account), and one headless Chromium shared by
-every test.
+"""Fixtures for the browser tests: the real stack (migrate, load_content, gunicorn, started by
+scripts/livesite.py) on a throw-away SQLite file with a content editor account (EDITOR, see
+editor_account) and a reception account (RECEPTION, see reception_account), and one headless
+Chromium shared by every test.
 
 The contact form's defences are set for tests: no per-IP rate limit, a short minimum time
 (ENQUIRY_MIN_SECONDS in helpers.py) before a sent form counts as a person's, and emails
@@ -12,20 +12,14 @@ site runs in its own process with its own DATABASE_URL.
 """
 
 import os
-import re
-import secrets
-import shutil
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from .helpers import ENQUIRY_MIN_SECONDS, ROOT, viewport_size
+from scripts.livesite import StackError, gunicorn_command, manage, prepare, site_env, start
+
+from .helpers import ENQUIRY_MIN_SECONDS, viewport_size
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -36,8 +30,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-START_TIMEOUT = 30  # seconds for gunicorn to answer
-LISTENING_RE = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+)")
 
 
 @dataclass(frozen=True)
@@ -82,51 +74,12 @@ def _require_chromium():
     pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
 
 
-def _gunicorn():
-    for candidate in (
-        ROOT / ".venv" / "bin" / "gunicorn",
-        Path(sys.executable).parent / "gunicorn",
-    ):
-        if candidate.exists():
-            return str(candidate)
-    found = shutil.which("gunicorn")
-    if not found:
-        pytest.fail("gunicorn is not installed in the test environment", pytrace=False)
-    return found
-
-
-def _secret_key():
-    key = os.environ.get("DJANGO_SECRET_KEY", "")
-    if len(key) >= 50:
-        return key
-    return secrets.token_urlsafe(64)  # only reached when settings would not load anyway
-
-
-def _run(args, env, what, stdin=None):
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    if result.returncode != 0:
-        pytest.fail(
-            f"{what} failed (exit {result.returncode}):\n{result.stdout}\n{result.stderr}",
-            pytrace=False,
-        )
-    return result
-
-
-def _static_is_stale():
-    manifest = ROOT / "staticfiles" / "staticfiles.json"
-    if not manifest.exists():
-        return True
-    collected = manifest.stat().st_mtime
-    return any(f.stat().st_mtime > collected for f in (ROOT / "static").rglob("*") if f.is_file())
+def _started(what):
+    """pytest.fail (not an error trace) when the stack cannot be set up."""
+    try:
+        return what()
+    except StackError as error:
+        pytest.fail(str(error), pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -134,59 +87,24 @@ def site_url(tmp_path_factory):
     """Base URL (no trailing slash) of the real site served by gunicorn, DEBUG off."""
     _require_chromium()
     tmp = tmp_path_factory.mktemp("browser-site")
-    env = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
-    env.update(
-        DJANGO_SETTINGS_MODULE="pit_site.settings",
-        DJANGO_SECRET_KEY=_secret_key(),
-        DJANGO_DEBUG="0",
-        DJANGO_SECURE="0",
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        DATABASE_URL=f"sqlite:///{tmp / 'browser.sqlite3'}",
-        DJANGO_MEDIA_ROOT=str(tmp / "media"),  # editor uploads stay out of the project
+    env = site_env(
+        f"sqlite:///{tmp / 'browser.sqlite3'}",
+        tmp,
         ENQUIRY_RATE_LIMIT="off",  # every test posts from 127.0.0.1
         ENQUIRY_MIN_SECONDS=str(ENQUIRY_MIN_SECONDS),
         DJANGO_EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
-        PYTHONUNBUFFERED="1",
     )
-    _run(["migrate", "--no-input", "-v", "0"], env, "migrate")
-    _run(["load_content"], env, "load_content")
-    _create_staff_user(EDITOR, env)
-    _create_staff_user(RECEPTION, env)
-    if _static_is_stale():  # `make test` collects first; a bare `pytest` may not have
-        _run(["collectstatic", "--no-input", "-v", "0"], env, "collectstatic")
-
-    stderr_path = tmp / "gunicorn.stderr"
-    with open(stderr_path, "w") as stderr, open(tmp / "gunicorn.stdout", "w") as stdout:
-        server = subprocess.Popen(  # noqa: S603
-            [
-                _gunicorn(),
-                "-c",
-                str(ROOT / "pit_site" / "gunicorn.conf.py"),
-                "pit_site.wsgi",
-                "--bind",
-                "127.0.0.1:0",  # the OS picks a free port; gunicorn logs which
-                "--workers",
-                "2",
-                "--no-control-socket",
-                "--graceful-timeout",
-                "5",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=stdout,
-            stderr=stderr,
-        )
+    _started(lambda: prepare(env))
+    for account in (EDITOR, RECEPTION):
+        _started(lambda account=account: _create_staff_user(account, env))
+    command = gunicorn_command("--workers", "2", "--graceful-timeout", "5")
+    server = start("gunicorn", command, env, tmp / "gunicorn.stderr", tmp / "gunicorn.stdout")
+    _started(server.wait_until_serving)
     try:
-        base = _wait_until_serving(server, stderr_path)
-        yield base
+        yield server.base_url
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-    log = stderr_path.read_text()
+        server.stop()
+    log = server.log_text()
     assert not _unexpected_exceptions(log), f"gunicorn logged an exception:\n{log}"
 
 
@@ -206,7 +124,7 @@ def _unexpected_exceptions(log):
 
 
 def _create_staff_user(account, env):
-    _run(
+    manage(
         [
             "create_staff_user",
             account.username,
@@ -219,7 +137,6 @@ def _create_staff_user(account, env):
             "--password-stdin",
         ],
         env,
-        f"create_staff_user {account.username}",
         stdin=account.password + "\n",
     )
 
@@ -234,34 +151,6 @@ def editor_account(site_url):
 def reception_account(site_url):
     """The receptionist's StaffAccount (enquiries only) in the site's database."""
     return RECEPTION
-
-
-def _wait_until_serving(server, stderr_path):
-    deadline = time.monotonic() + START_TIMEOUT
-    base = None
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(
-                f"gunicorn exited with {server.returncode}:\n{stderr_path.read_text()}",
-                pytrace=False,
-            )
-        if base is None:
-            match = LISTENING_RE.search(stderr_path.read_text())
-            if match:
-                base = f"http://127.0.0.1:{match.group(1)}"
-        if base is not None:
-            try:
-                with urllib.request.urlopen(f"{base}/", timeout=2) as response:  # noqa: S310
-                    if response.status == 200:
-                        return base
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-        time.sleep(0.2)
-    server.kill()
-    pytest.fail(
-        f"gunicorn did not answer within {START_TIMEOUT}s:\n{stderr_path.read_text()}",
-        pytrace=False,
-    )
 
 
 @pytest.fixture(scope="session")

@@ -3,15 +3,14 @@
 The real stack (migrate, load_content, gunicorn with 4 sync workers, DEBUG off, rate limit
 off) runs in subprocesses on a throw-away SQLite file and, when PostgreSQL answers on
 127.0.0.1:5432, on a fresh temporary PostgreSQL database (dropped afterwards). The harness
-is scripts/measure_enquiry_concurrency.py, which prints the same measurement as a table.
+is scripts/measure_enquiry_concurrency.py (built on scripts/livesite.py), which prints the
+same measurement as a table.
 
 These tests never use pytest-django's database: they request no db fixture, and read the
 site's own database directly.
 """
 
-import importlib.util
 import re
-import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -22,12 +21,7 @@ import pytest
 from django.core import signing
 
 from pit_site.enquiries.views import REFERENCE_SALT
-
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "measure_enquiry_concurrency.py"
-_spec = importlib.util.spec_from_file_location("measure_enquiry_concurrency", SCRIPT)
-harness = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = harness
-_spec.loader.exec_module(harness)
+from scripts import measure_enquiry_concurrency as harness
 
 N = 50
 REFERENCE_RE = re.compile(r"^PIT-[23456789ABCDEFGHJKMNPQRSTVWXYZ]{5}$")
@@ -52,7 +46,7 @@ def sites():
         started, failures = {}, []
         for backend, future in futures.items():
             try:
-                manager, site = future.result(timeout=harness.COMMAND_TIMEOUT * 3)
+                manager, site = future.result(timeout=harness.START_SECONDS)
             except Exception as error:
                 failures.append(f"{backend}: {error}")
                 continue
