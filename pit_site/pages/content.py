@@ -17,8 +17,10 @@ SEGMENT_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 RESERVED_FIRST_SEGMENTS = {"admin", "editor", "static", "media", "healthz"}
 ALLOWED_KEYS = {
     "title", "summary", "kind", "status", "order", "nav_title", "region", "evidence",
-    "last_reviewed", "next_review_due", "reviewer", "reviewer_role",
+    "review", "last_reviewed", "next_review_due", "reviewer", "reviewer_role",
 }  # fmt: skip
+# The `review` key's only value: says outright that no clinician has reviewed the page yet.
+AWAITING_REVIEW = "awaiting clinical review"
 MAX_FILE_BYTES = 1_000_000
 
 
@@ -133,6 +135,16 @@ def parse_file(file, root):
     }
     if values["reviewer"] and not last_reviewed:
         raise ContentError("reviewer is set but last_reviewed is missing")
+    review = _text(meta, "review")
+    if review and review != AWAITING_REVIEW:
+        raise ContentError(
+            f"review must be {AWAITING_REVIEW!r}, not {review!r}"
+            " (for a reviewed page, give last_reviewed and reviewer instead)"
+        )
+    if review and (last_reviewed or values["reviewer"]):
+        raise ContentError(
+            f"review says {AWAITING_REVIEW!r} but last_reviewed or reviewer is set: keep one"
+        )
     return values
 
 

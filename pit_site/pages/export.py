@@ -13,13 +13,13 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
-from .content import ContentError, path_for
+from .content import AWAITING_REVIEW, ContentError, path_for
 from .models import Page, Status, one_year_after
 
 # The order keys are written in; the same order the format guide lists them.
 KEY_ORDER = (
     "title", "summary", "kind", "status", "order", "nav_title", "region", "evidence",
-    "last_reviewed", "next_review_due", "reviewer", "reviewer_role",
+    "review", "last_reviewed", "next_review_due", "reviewer", "reviewer_role",
 )  # fmt: skip
 ALWAYS_WRITTEN = {"title", "summary", "kind", "order"}
 # Characters YAML treats as line breaks: a value holding one is written double-quoted with
@@ -42,9 +42,16 @@ _Dumper.add_multi_representer(str, _represent_str)
 
 
 def front_matter(page):
-    """The front matter keys of a page, in KEY_ORDER, without empty optional ones."""
+    """The front matter keys of a page, in KEY_ORDER, without empty optional ones.
+
+    A page no clinician has reviewed says so: ``review: awaiting clinical review``.
+    """
     meta = {}
     for key in KEY_ORDER:
+        if key == "review":
+            if not page.last_reviewed and not page.reviewer:
+                meta[key] = AWAITING_REVIEW
+            continue
         value = getattr(page, key)
         if key == "status" and value == Status.PUBLISHED:
             continue  # a missing status means published
