@@ -41,7 +41,7 @@ run: setup ## Serve the site on http://127.0.0.1:$(PORT) with gunicorn + whiteno
 	@echo "Staff sign in at http://127.0.0.1:$(PORT)/admin/ . No account is made for you; create one with:"
 	@echo "  DJANGO_SECRET_KEY=\"\$$(cat .secret_key)\" $(BIN)/python manage.py create_staff_user YOURNAME --role admin"
 	$(LOCAL_ENV) DJANGO_DEBUG=0 PORT=$(PORT) WEB_CONCURRENCY=$(WEB_CONCURRENCY) \
-		$(BIN)/gunicorn -c pit_site/gunicorn.conf.py pit_site.wsgi
+		GUNICORN_ACCESS_LOG="$${GUNICORN_ACCESS_LOG:--}" $(BIN)/gunicorn -c pit_site/gunicorn.conf.py pit_site.wsgi
 
 dev: setup ## Development server with DEBUG and auto-reload
 	$(LOCAL_ENV) DJANGO_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
