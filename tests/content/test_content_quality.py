@@ -5,11 +5,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import frontmatter
 import pytest
 from bs4 import BeautifulSoup
 from django.conf import settings
 
-from pit_site.pages.content import parse_file
+from pit_site.pages.content import AWAITING_REVIEW, parse_file
 from pit_site.pages.models import Kind
 from pit_site.pages.quality import content_problems
 from pit_site.pages.readability import reading_grade
@@ -43,6 +44,13 @@ def test_every_cited_reference_is_defined_and_every_definition_cited(file):
     assert cited == defined
     if values["kind"] == Kind.CONDITION or values["path"] in PAGES_WITH_CLAIMS:
         assert BeautifulSoup(html, "html.parser").select(".footnote li a[href^='http']")
+
+
+@pytest.mark.parametrize("file", FILES, ids=lambda f: str(f.relative_to(ROOT)))
+def test_every_page_says_whether_a_clinician_has_reviewed_it(file):
+    meta = frontmatter.loads(file.read_text(encoding="utf-8")).metadata
+    reviewed = meta.get("last_reviewed") and meta.get("reviewer")
+    assert reviewed or meta.get("review") == AWAITING_REVIEW
 
 
 def test_internal_links_point_at_real_pages_and_anchors():
@@ -100,6 +108,9 @@ def test_no_clinic_details_are_hard_coded_in_templates():
         ("Email hello@clinic.example.", "an email address"),
         ("In an emergency call 999.", "an emergency number"),
         ("Visit us at EX1 2MP.", "a postcode"),
+        ("We usually reply within two working days.", "a reply time"),
+        ("We aim to get back to you within 48 hours.", "a reply time"),
+        ("Expect an answer within 3 business days.", "a reply time"),
         ("# A second title", "'# ' heading"),
         (
             "Notwithstanding considerable heterogeneity, contemporaneous investigations "
@@ -121,7 +132,9 @@ def test_the_checks_catch_what_they_are_for(body, expected):
 def test_the_checks_accept_honest_attributed_wording():
     body = (
         "One clinic reported that 90% of its patients were satisfied. "
-        "PIT uses 5% dextrose. We cannot promise it will help you."
+        "PIT uses 5% dextrose. We cannot promise it will help you. "
+        "Bruises usually fade within a few days. Cauda equina needs treatment within hours. "
+        "We reply as soon as we can: the [contact page](/contact/) says how soon."
     )
     summary = "A summary that is long enough to be a real one for patients."
     assert content_problems("Title", summary, body, render_markdown(body)) == []
