@@ -1,7 +1,8 @@
 """The content guide's rules that a machine can check, for tests and `manage.py check_content`.
 
 Reading grade, overclaiming words, percentages without a source, clinic details written into
-Markdown (they belong in the clinic's settings) and a title heading inside the body.
+Markdown (they belong in the clinic's settings, reply time included) and a title heading inside
+the body.
 """
 
 import re
@@ -26,6 +27,13 @@ CLINIC_DETAIL_RES = {
     "a phone number": re.compile(r"(?<![\w/.-])(\+?\d[\d ()-]{8,}\d)(?![\w/-]|\.\d)"),
     "an emergency number": re.compile(r"(?<![\d,.])\b(999|911|111|112|000)\b(?![,.]\d)"),
     "a postcode": re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b"),
+    # The clinic's reply_time ("within two working days"), not how soon a rash fades.
+    "a reply time": re.compile(
+        r"\bwithin\s+[\w-]+\s+(working|business)\s+(days?|hours?)\b"
+        r"|\b(reply|replies|respond|answer|get back|call (you )?back)\b[^.]{0,40}?"
+        r"\bwithin\s+(\d+|an?|one|two|three|four|five|seven|ten)\s+(days?|hours?)\b",
+        re.I,
+    ),
 }
 
 
