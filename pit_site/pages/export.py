@@ -118,6 +118,8 @@ class ExportReport:
     unchanged: list = field(default_factory=list)
     # Files under the folder that no page in the database matches; left in place.
     orphans: list = field(default_factory=list)
+    # With prune: files whose page is no longer in the database, deleted.
+    removed: list = field(default_factory=list)
 
 
 def _write_atomically(file, data):
@@ -139,11 +141,13 @@ def _write_atomically(file, data):
         raise
 
 
-def export_content(root):
+def export_content(root, *, prune=False):
     """Write every page under ``root``, only where the file's text differs.
 
     Afterwards each page's imported_hash matches its file, so a later load_content sees the
-    files and the database agree. Files are never deleted.
+    files and the database agree. A file whose page is no longer in the database (deleted, or
+    moved to another path) is left in place, or deleted with ``prune``; a file whose name
+    cannot be a page's is always left alone.
     """
     root = Path(root)
     report = ExportReport()
@@ -172,10 +176,27 @@ def export_content(root):
 
     known = set(paths)
     for file in sorted(root.rglob("*.md"), key=lambda f: str(f.relative_to(root))):
+        name = file.relative_to(root).as_posix()
         try:
             path = path_for(file, root)
         except ContentError:
-            path = None
-        if path not in known:
-            report.orphans.append(file.relative_to(root).as_posix())
+            report.orphans.append(name)  # not a page's file: never ours to delete
+            continue
+        if path in known:
+            continue
+        if prune:
+            file.unlink()
+            _remove_empty_folders(file.parent, root)
+            report.removed.append(name)
+        else:
+            report.orphans.append(name)
     return report
+
+
+def _remove_empty_folders(folder, root):
+    """Remove ``folder`` and its parents, up to but not including ``root``, while empty."""
+    root = root.resolve()
+    folder = folder.resolve()
+    while folder != root and root in folder.parents and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
