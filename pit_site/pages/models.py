@@ -41,7 +41,10 @@ class Evidence(models.TextChoices):
 EVIDENCE_EXPLAINED = {
     Evidence.SOME: "Small randomised trials have compared it with a placebo injection.",
     Evidence.LIMITED: "Small or early studies without a placebo group, or mixed results.",
-    Evidence.VERY_LIMITED: "Only case reports, clinic reports or reasoning from other conditions.",
+    Evidence.VERY_LIMITED: (
+        "Only case reports, clinic reports, or reasoning from other conditions or from trials of "
+        "a related but different injection."
+    ),
 }
 
 # The fields a content file sets; the same list drives import, export and conflict checks.
