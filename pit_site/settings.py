@@ -183,8 +183,21 @@ SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/"
 ENQUIRY_RATE_LIMIT = os.environ.get("ENQUIRY_RATE_LIMIT", "5/h").strip().lower()
 if ENQUIRY_RATE_LIMIT != "off" and not re.fullmatch(r"\d+/\d*[smhd]", ENQUIRY_RATE_LIMIT):
     raise ImproperlyConfigured('ENQUIRY_RATE_LIMIT must look like "5/h" (or "off").')
-ENQUIRY_MIN_SECONDS = float(os.environ.get("ENQUIRY_MIN_SECONDS", "3"))
-ENQUIRY_PHONE_REGION = os.environ.get("ENQUIRY_PHONE_REGION", "GB")
+try:
+    ENQUIRY_MIN_SECONDS = float(os.environ.get("ENQUIRY_MIN_SECONDS", "3"))
+except ValueError:
+    ENQUIRY_MIN_SECONDS = None
+if ENQUIRY_MIN_SECONDS is None or not 0 <= ENQUIRY_MIN_SECONDS <= 3:
+    # More than 3 seconds would flag quick typists (and people using autofill) as spam.
+    raise ImproperlyConfigured("ENQUIRY_MIN_SECONDS must be a number of seconds from 0 to 3.")
+ENQUIRY_PHONE_REGION = os.environ.get("ENQUIRY_PHONE_REGION", "GB").strip().upper()
+from phonenumbers import SUPPORTED_REGIONS  # noqa: E402  (only the enquiry settings need it)
+
+if ENQUIRY_PHONE_REGION not in SUPPORTED_REGIONS:
+    raise ImproperlyConfigured(
+        'ENQUIRY_PHONE_REGION must be a two-letter region code such as "GB" or "IE", '
+        f"not {ENQUIRY_PHONE_REGION!r}."
+    )
 ENQUIRY_ACKNOWLEDGE = env_bool("ENQUIRY_ACKNOWLEDGE", default=True)
 ENQUIRY_RETENTION_DAYS = int(os.environ.get("ENQUIRY_RETENTION_DAYS", "365"))
 # The client's address, for the rate limit and sign-in throttling. Behind a reverse proxy, name

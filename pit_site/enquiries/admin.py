@@ -1,5 +1,8 @@
 import csv
+import re
 
+import phonenumbers
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Case, Value, When
 from django.http import HttpResponse
@@ -8,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince
 
 from .models import Enquiry, ExportRecord, Note, Status, StatusChange
+from .notifications import MAX_ATTEMPTS
 
 PATIENT_FIELDS = [
     "reference", "created_at", "name", "email", "phone", "preferred_contact", "kind",
@@ -18,6 +22,35 @@ CSV_FIELDS = [
     "condition", "preferred_times", "assigned_to",
 ]  # fmt: skip
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PHONE_LIKE = re.compile(r"[\d\s()+.-]+")
+
+
+def as_stored_phone(term):
+    """A search term written like a phone number, as stored (E.164), or None."""
+    if not PHONE_LIKE.fullmatch(term) or not any(c.isdigit() for c in term):
+        return None
+    try:
+        number = phonenumbers.parse(term, settings.ENQUIRY_PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class SuspectedSpamFilter(admin.SimpleListFilter):
+    title = "suspected spam"
+    parameter_name = "suspected_spam"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(suspected_spam="")
+        if self.value() == "no":
+            return queryset.filter(suspected_spam="")
+        return queryset
 
 
 class NoteInline(admin.TabularInline):
@@ -53,7 +86,8 @@ class EnquiryAdmin(admin.ModelAdmin):
         "reference", "received", "name", "kind", "condition", "status_badge", "assigned_to",
     ]  # fmt: skip
     list_filter = ["status", "kind", "condition", ("created_at", admin.DateFieldListFilter),
-                   ("assigned_to", admin.RelatedOnlyFieldListFilter)]  # fmt: skip
+                   ("assigned_to", admin.RelatedOnlyFieldListFilter),
+                   SuspectedSpamFilter]  # fmt: skip
     list_select_related = ["assigned_to"]
     search_fields = ["reference", "name", "email", "phone"]
     list_per_page = 50
@@ -76,6 +110,14 @@ class EnquiryAdmin(admin.ModelAdmin):
         # New enquiries first, then the rest; newest first within each.
         new_first = Case(When(status=Status.NEW, then=Value(0)), default=Value(1))
         return [new_first.asc(), "-created_at"]
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        # Phones are stored as +441632960555; reception types 01632 960555.
+        phone = as_stored_phone(search_term.strip())
+        if phone:
+            results |= queryset.filter(phone=phone)
+        return results, may_have_duplicates
 
     def has_add_permission(self, request):
         return False  # enquiries come from patients
@@ -102,9 +144,11 @@ class EnquiryAdmin(admin.ModelAdmin):
 
     @admin.display(description="Emails")
     def notification(self, enquiry):
-        if enquiry.notification_pending:
-            return f"Pending (tried {enquiry.notify_attempts} times); retried every minute."
-        return "Sent."
+        if not enquiry.notification_pending:
+            return "Sent." if enquiry.staff_notification_due else "None sent (suspected spam)."
+        if enquiry.notify_attempts >= MAX_ATTEMPTS:
+            return f"Not sent: gave up after {enquiry.notify_attempts} attempts."
+        return f"Pending (tried {enquiry.notify_attempts} times); retried automatically."
 
     def save_model(self, request, obj, form, change):
         if change and "status" in form.changed_data:
@@ -175,6 +219,8 @@ def _csv_cell(enquiry, name):
 
 @admin.register(ExportRecord)
 class ExportRecordAdmin(admin.ModelAdmin):
+    """The log of patient data leaving the system: nobody may add, change or delete it."""
+
     list_display = ["exported_at", "exported_by", "count"]
     readonly_fields = ["exported_at", "exported_by", "count", "references"]
 
@@ -182,4 +228,7 @@ class ExportRecordAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -13,6 +13,16 @@ from .models import ContactMethod, Enquiry, Kind
 MESSAGE_MAX = 2000
 TIMING_SALT = "enquiries.form-shown"
 OTHER_CONDITION = "Something else, or not sure"
+# Consent is a ticked box, and a ticked box without a value attribute sends "on".
+TICKED = "on"
+
+
+def readable(value):
+    """Refuse text with characters that did not arrive intact (sent as broken UTF-8)."""
+    if "\ufffd" in value:
+        raise forms.ValidationError(
+            "Some characters in this could not be read. Please type it again.", code="unreadable"
+        )
 
 
 def condition_choices():
@@ -27,12 +37,14 @@ def condition_choices():
 class EnquiryForm(forms.ModelForm):
     # Left empty by people; bots that fill every field give themselves away.
     website = forms.CharField(required=False, label="Leave this empty")
-    # When the form was shown, signed so it cannot be faked.
-    shown = forms.CharField(required=False, widget=forms.HiddenInput)
+    # When the form was shown, signed so it cannot be faked. A plain Field, so it never shows an
+    # error the patient could not fix: a missing or altered token only flags the enquiry.
+    shown = forms.Field(required=False, widget=forms.HiddenInput)
     condition = forms.ChoiceField(
         required=False,
         label="Area of pain or condition",
         help_text="Optional. Choose the closest, or “Something else”.",
+        error_messages={"invalid_choice": "Choose an area of pain from the list."},
     )
     message = forms.CharField(
         required=False,
@@ -79,9 +91,20 @@ class EnquiryForm(forms.ModelForm):
                 "required": "Enter your name.",
                 "max_length": "Enter a name of up to 100 characters.",
             },
-            "kind": {"required": "Choose what your enquiry is about."},
-            "preferred_contact": {"required": "Choose how we should contact you."},
-            "email": {"invalid": "Enter an email address like name@example.com."},
+            "email": {
+                "invalid": "Enter an email address like name@example.com.",
+                "max_length": "Enter an email address of up to 254 characters.",
+            },
+            "phone": {"max_length": "Enter a phone number of up to 32 characters."},
+            "preferred_contact": {
+                "required": "Choose how we should contact you.",
+                "invalid_choice": "Choose how we should contact you.",
+            },
+            "kind": {
+                "required": "Choose what your enquiry is about.",
+                "invalid_choice": "Choose what your enquiry is about.",
+            },
+            "preferred_times": {"max_length": "Keep this to 200 characters or fewer."},
         }
 
     def __init__(self, *args, **kwargs):
@@ -92,6 +115,8 @@ class EnquiryForm(forms.ModelForm):
         for field in self.fields.values():
             # Lengths are checked with a clear message, never cut off silently by the browser.
             field.widget.attrs.pop("maxlength", None)
+        for name in ("name", "phone", "preferred_times", "message"):
+            self.fields[name].validators.append(readable)
         self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
         if not self.is_bound:
             self.initial["shown"] = signing.TimestampSigner(salt=TIMING_SALT).sign(str(time.time()))
@@ -100,11 +125,9 @@ class EnquiryForm(forms.ModelForm):
         return " ".join(self.cleaned_data["name"].split())
 
     def clean_phone(self):
-        raw = self.cleaned_data["phone"].strip()
+        raw = self.cleaned_data["phone"]
         if not raw:
             return ""
-        if len(raw) > 32:
-            raise forms.ValidationError("Enter a phone number of up to 32 characters.")
         try:
             number = phonenumbers.parse(raw, settings.ENQUIRY_PHONE_REGION)
         except phonenumbers.NumberParseException:
@@ -117,20 +140,21 @@ class EnquiryForm(forms.ModelForm):
             )
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
-    def clean_preferred_times(self):
-        value = self.cleaned_data["preferred_times"].strip()
-        if len(value) > 200:
-            raise forms.ValidationError("Keep this to 200 characters or fewer.")
-        return value
-
     def clean_message(self):
-        message = self.cleaned_data["message"].strip()
+        message = self.cleaned_data["message"]
         if len(message) > MESSAGE_MAX:
             raise forms.ValidationError(
                 f"Your message is {len(message):,} characters long. Shorten it to {MESSAGE_MAX:,}"
                 " or fewer; we can talk about the details when we reply."
             )
         return message
+
+    def clean_consent(self):
+        # Anything but a ticked box (a hand-made request saying consent="yes, sure") is not
+        # the explicit consent the law asks for.
+        if self.data.get("consent") != TICKED:
+            raise forms.ValidationError(self.fields["consent"].error_messages["required"])
+        return True
 
     def clean(self):
         data = super().clean()

@@ -40,7 +40,9 @@ class Status(models.TextChoices):
     SPAM = "spam", "Spam"
 
 
-FINISHED = {Status.CLOSED, Status.SPAM}
+# Dealt with: the retention period (purge_enquiries) runs from when this happened. A booked
+# patient's clinical record is kept elsewhere, so the enquiry is not needed for long after.
+FINISHED = {Status.BOOKED, Status.CLOSED, Status.SPAM}
 
 
 class Enquiry(models.Model):
@@ -71,17 +73,23 @@ class Enquiry(models.Model):
         related_name="assigned_enquiries",
     )
     finished_at = models.DateTimeField(
-        null=True, blank=True, editable=False, help_text="When it was closed or marked spam."
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When it was booked, closed or marked spam.",
     )
     suspected_spam = models.CharField(
         max_length=200, blank=True, editable=False, help_text="Why the site suspects spam."
     )
 
     # Notifications, sent after the enquiry is stored; retried by send_pending_notifications.
+    staff_notification_due = models.BooleanField(default=True, editable=False)
     staff_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     acknowledgement_due = models.BooleanField(default=False, editable=False)
     acknowledged_at = models.DateTimeField(null=True, blank=True, editable=False)
     notify_attempts = models.PositiveIntegerField(default=0, editable=False)
+    # Not before this time: set when a sender claims the enquiry, and to back off after a failure.
+    notify_after = models.DateTimeField(null=True, blank=True, editable=False)
     anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
@@ -108,7 +116,7 @@ class Enquiry(models.Model):
 
     @property
     def notification_pending(self):
-        return self.staff_notified_at is None or (
+        return (self.staff_notification_due and self.staff_notified_at is None) or (
             self.acknowledgement_due and self.acknowledged_at is None
         )
 

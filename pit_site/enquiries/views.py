@@ -1,22 +1,25 @@
 import logging
-from functools import partial
 
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.core import is_ratelimited
 
 from pit_site.pages.models import Page
 
 from .forms import EnquiryForm
+from .models import Enquiry
 from .notifications import send_notifications
 
 logger = logging.getLogger(__name__)
 REFERENCE_SALT = "enquiries.sent"
+RATE_UNITS = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
 
 
 def privacy_version():
@@ -28,49 +31,94 @@ def privacy_version():
 
 
 def over_rate_limit(request):
+    """Whether this address has sent more than ENQUIRY_RATE_LIMIT allows.
+
+    Fails open: if the shared cache is down or the client's address cannot be read, the
+    enquiry is accepted. A lost enquiry is worse than an unchecked one.
+    """
     if settings.ENQUIRY_RATE_LIMIT == "off":
         return False
-    return is_ratelimited(
-        request, group="enquiry", key="ip", rate=settings.ENQUIRY_RATE_LIMIT, increment=True
-    )
+    try:
+        return is_ratelimited(
+            request, group="enquiry", key="ip", rate=settings.ENQUIRY_RATE_LIMIT, increment=True
+        )
+    except Exception as error:
+        logger.warning(
+            "Contact form: rate limit not checked (%s); enquiry accepted",
+            error.__class__.__name__,
+        )
+        return False
 
 
+def rate_limit_reason():
+    """ "5/h" -> "More than 5 enquiries from one address in an hour." """
+    count, period = settings.ENQUIRY_RATE_LIMIT.split("/")
+    number, unit = period[:-1], RATE_UNITS[period[-1]]
+    if number in ("", "1"):
+        span = ("an " if unit == "hour" else "a ") + unit
+    else:
+        span = f"{number} {unit}s"
+    return f"More than {count} enquiries from one address in {span}."
+
+
+def posted_data(request):
+    """The form as sent.
+
+    Django reads a form body that is not valid UTF-8 as Latin-1, which garbles every field
+    ("José" becomes "JosÃ©"). Read it as UTF-8 instead, so only the broken characters are lost,
+    and the form asks for the fields that hold them again.
+    """
+    if request.content_type == "application/x-www-form-urlencoded":
+        try:
+            request.body.decode()
+        except UnicodeDecodeError:
+            return QueryDict(request.body.decode(errors="replace"))
+    return request.POST
+
+
+@sensitive_post_parameters()
 @require_http_methods(["GET", "HEAD", "POST"])
 def contact(request):
-    status = 200
     if request.method == "POST":
-        form = EnquiryForm(request.POST)
+        form = EnquiryForm(posted_data(request))
         if form.filled_honeypot:
             logger.info("Contact form: a bot filled the hidden field; nothing stored")
             return redirect("enquiries:sent")
         if form.is_valid():
-            if not over_rate_limit(request):
-                enquiry = store(form)
-                token = signing.dumps(enquiry.reference, salt=REFERENCE_SALT)
-                return redirect(f"{reverse('enquiries:sent')}?ref={token}")
-            form.add_error(
-                None,
-                "You have sent several messages in a short time, so this one was not sent. "
-                "Please wait an hour, or phone us.",
-            )
-            status = 429
+            enquiry = store(form, rate_limited=over_rate_limit(request))
+            token = signing.dumps(enquiry.reference, salt=REFERENCE_SALT)
+            return redirect(f"{reverse('enquiries:sent')}?ref={token}")
     else:
         form = EnquiryForm()
     page = Page.objects.published().filter(path="contact").first()
-    return render(request, "enquiries/contact.html", {"form": form, "page": page}, status=status)
+    return render(request, "enquiries/contact.html", {"form": form, "page": page})
 
 
-def store(form):
-    """Commit the enquiry first; emails go out only once it is safely stored."""
+def store(form, rate_limited=False):
+    """Commit the enquiry first; emails go out only once it is safely stored.
+
+    Suspected spam is stored for a person to judge, but the patient is not emailed (a forged
+    address would make the clinic send mail to a stranger). Staff hear of one sent too fast,
+    as a real person may have been flagged, but not of one over the rate limit: a flood.
+    """
+    reasons = [form.spam_suspicion()]
+    if rate_limited:
+        reasons.append(rate_limit_reason())
     with transaction.atomic():
         enquiry = form.save(commit=False)
         enquiry.consent_at = timezone.now()
         enquiry.privacy_version = privacy_version()
-        enquiry.suspected_spam = form.spam_suspicion()
-        enquiry.acknowledgement_due = bool(enquiry.email) and settings.ENQUIRY_ACKNOWLEDGE
+        enquiry.suspected_spam = " ".join(reason for reason in reasons if reason)
+        enquiry.staff_notification_due = not rate_limited
+        enquiry.acknowledgement_due = (
+            bool(enquiry.email) and settings.ENQUIRY_ACKNOWLEDGE and not enquiry.suspected_spam
+        )
         enquiry.save()
-        # robust: a failure while notifying is logged, never shown to the patient
-        transaction.on_commit(partial(send_notifications, enquiry.pk), robust=True)
+        if enquiry.notification_pending:
+            pk = enquiry.pk
+            # robust: a failure while notifying is logged, never shown to the patient, and
+            # leaves the notification pending for send_pending_notifications.
+            transaction.on_commit(lambda: send_notifications(pk), robust=True)
     return enquiry
 
 
@@ -80,4 +128,8 @@ def sent(request):
         reference = signing.loads(request.GET.get("ref", ""), salt=REFERENCE_SALT)
     except signing.BadSignature:
         reference = None
-    return render(request, "enquiries/sent.html", {"reference": reference})
+    # Promise an email only when one is on its way.
+    emailing = bool(
+        reference and Enquiry.objects.filter(reference=reference, acknowledgement_due=True).exists()
+    )
+    return render(request, "enquiries/sent.html", {"reference": reference, "emailing": emailing})

@@ -5,14 +5,17 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from pit_site.enquiries.models import ANONYMISED, Enquiry, Status
+from pit_site.enquiries.models import ANONYMISED, Enquiry, Note, Status
+
+DONE_WITH = [Status.BOOKED, Status.CLOSED]
+OPEN = [Status.NEW, Status.IN_PROGRESS]
 
 
 class Command(BaseCommand):
     help = (
         "Apply the retention period (ENQUIRY_RETENTION_DAYS, default 365): delete spam and "
-        "anonymise closed enquiries finished longer ago than that. Booked and open enquiries "
-        "are kept."
+        "anonymise booked or closed enquiries finished longer ago than that. Open enquiries "
+        "are never purged; the command says how many are older than the period."
     )
 
     def add_arguments(self, parser):
@@ -23,19 +26,25 @@ class Command(BaseCommand):
         cutoff = timezone.now() - datetime.timedelta(days=days)
         expired = Enquiry.objects.filter(finished_at__lt=cutoff)
         spam = expired.filter(status=Status.SPAM)
-        closed = expired.filter(status=Status.CLOSED, anonymised_at__isnull=True)
-        counts = spam.count(), closed.count()
+        done_with = expired.filter(status__in=DONE_WITH, anonymised_at__isnull=True)
+        counts = spam.count(), done_with.count()
         if not dry_run:
             with transaction.atomic():
                 spam.delete()
-                for enquiry in closed:
-                    enquiry.notes.all().delete()
-                closed.update(
+                Note.objects.filter(enquiry__in=done_with).delete()
+                done_with.update(
                     name=ANONYMISED, email="", phone="", condition="", preferred_times="",
                     message="", anonymised_at=timezone.now(),
                 )  # fmt: skip
         verb = "Would delete" if dry_run else "Deleted"
         self.stdout.write(
             f"{verb} {counts[0]} spam and {'would anonymise' if dry_run else 'anonymised'} "
-            f"{counts[1]} closed enquiries finished more than {days} days ago."
+            f"{counts[1]} booked or closed enquiries finished more than {days} days ago."
+        )
+        # Open enquiries are never purged (a patient may still be waiting), but old ones need a
+        # person to book, close or mark them spam: on stderr, so cron mails it.
+        stale = Enquiry.objects.filter(status__in=OPEN, created_at__lt=cutoff).count()
+        (self.stderr if stale else self.stdout).write(
+            f"{stale} open (new or in progress) enquiries arrived more than {days} days ago; "
+            "they are kept until someone books, closes or marks them spam."
         )

@@ -1,31 +1,33 @@
-import datetime
-
-from django.core.cache import cache
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from pit_site.enquiries.notifications import pending, send_notifications
-
-LOCK_KEY = "enquiries:notify-lock"
+from pit_site.enquiries.notifications import (
+    MAX_ATTEMPTS,
+    SENT,
+    SKIPPED,
+    due,
+    pending,
+    send_notifications,
+)
 
 
 class Command(BaseCommand):
     help = (
         "Send enquiry emails that could not be sent when the enquiry arrived. Safe to run "
-        "from cron every minute: it sends each email once, and overlapping runs skip."
+        "from cron every minute, on one server or several: each enquiry is claimed before "
+        "its emails are sent, so overlapping runs never send the same one. After a failure "
+        f"it waits 1, 2, 4 ... minutes (then hourly), and gives up after {MAX_ATTEMPTS} tries."
     )
 
     def handle(self, *args, **options):
-        # One run at a time across all app servers (the cache is shared).
-        if not cache.add(LOCK_KEY, "1", timeout=600):
-            self.stdout.write("Another run is in progress; nothing done.")
-            return
-        try:
-            # Leave very new enquiries to the request that stored them.
-            settled = timezone.now() - datetime.timedelta(seconds=30)
-            ids = list(pending().filter(created_at__lt=settled).values_list("pk", flat=True))
-            sent = sum(send_notifications(pk) for pk in ids)
-        finally:
-            cache.delete(LOCK_KEY)
-        left = len(ids) - sent
-        self.stdout.write(f"{sent} enquiries notified, {left} still pending.")
+        ids = list(due(timezone.now()).order_by("created_at").values_list("pk", flat=True))
+        results = [send_notifications(pk) for pk in ids]
+        sent = results.count(SENT)
+        skipped = results.count(SKIPPED)
+        waiting = pending().filter(notify_attempts__lt=MAX_ATTEMPTS).count()
+        given_up = pending().filter(notify_attempts__gte=MAX_ATTEMPTS).count()
+        self.stdout.write(
+            f"{sent} enquiries notified, {waiting} still pending, {given_up} given up"
+            + (f" ({skipped} taken by another run)" if skipped else "")
+            + "."
+        )
