@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from phonenumbers import SUPPORTED_REGIONS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -191,8 +192,6 @@ if ENQUIRY_MIN_SECONDS is None or not 0 <= ENQUIRY_MIN_SECONDS <= 3:
     # More than 3 seconds would flag quick typists (and people using autofill) as spam.
     raise ImproperlyConfigured("ENQUIRY_MIN_SECONDS must be a number of seconds from 0 to 3.")
 ENQUIRY_PHONE_REGION = os.environ.get("ENQUIRY_PHONE_REGION", "GB").strip().upper()
-from phonenumbers import SUPPORTED_REGIONS  # noqa: E402  (only the enquiry settings need it)
-
 if ENQUIRY_PHONE_REGION not in SUPPORTED_REGIONS:
     raise ImproperlyConfigured(
         'ENQUIRY_PHONE_REGION must be a two-letter region code such as "GB" or "IE", '
