@@ -109,7 +109,8 @@ class EnquiryForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["condition"].choices = condition_choices()
+        # Looked up only when needed: an empty form's fields usually come from the cache.
+        self.fields["condition"].choices = condition_choices
         self.fields["name"].widget.attrs["autocomplete"] = "name"
         self.fields["kind"].choices = Kind.choices
         for field in self.fields.values():

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.core import is_ratelimited
 
 from pit_site.pages.models import Page
+from pit_site.pages.pagecache import content_version
 
 from .forms import EnquiryForm
 from .models import Enquiry
@@ -91,7 +92,8 @@ def contact(request):
     else:
         form = EnquiryForm()
     page = Page.objects.published().filter(path="contact").first()
-    return render(request, "enquiries/contact.html", {"form": form, "page": page})
+    context = {"form": form, "page": page, "content_version": content_version()}
+    return render(request, "enquiries/contact.html", context)
 
 
 def store(form, rate_limited=False):

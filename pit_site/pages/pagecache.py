@@ -36,6 +36,15 @@ def mark_public(response):
     response["Cache-Control"] = f"public, max-age={MAX_AGE}"
 
 
+def content_version():
+    """The site-wide content version, kept in the shared cache (started at 1 if missing)."""
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, 1, None)
+        version = cache.get(VERSION_KEY, 1)
+    return version
+
+
 def bump_version(**_signal_kwargs):
     cache.add(VERSION_KEY, 1, None)
     try:
@@ -79,10 +88,7 @@ class PageCache:
     def current_version(self):
         now = time.monotonic()
         if now - self.version_checked > VERSION_CHECK_SECONDS:
-            version = cache.get(VERSION_KEY)
-            if version is None:
-                cache.add(VERSION_KEY, 1, None)
-                version = cache.get(VERSION_KEY, 1)
+            version = content_version()
             if version != self.version:
                 self.local.clear()
             self.version, self.version_checked = version, now

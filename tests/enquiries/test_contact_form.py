@@ -53,6 +53,39 @@ def test_the_form_shows_its_fields_the_emergency_note_and_the_privacy_link(clien
     assert html.select_one(".contact-details a[href^='tel:']")
 
 
+def test_the_empty_form_is_rendered_once_and_follows_page_changes(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from pit_site.pages.models import Kind, Page, Status
+
+    def fields(response):
+        form = soup(response).select_one("form[action='/contact/']")
+        for hidden in form.select("input[type=hidden]"):  # csrf and timing: new every time
+            hidden.decompose()
+        return str(form)
+
+    with CaptureQueriesContext(connection) as first:
+        first_fields = fields(client.get("/contact/"))
+    with CaptureQueriesContext(connection) as second:
+        second_fields = fields(client.get("/contact/"))
+    assert second_fields == first_fields
+    assert len(second) < len(first)  # the fields came from the cache
+    assert shown_token(client) != shown_token(client)
+
+    page = Page.objects.create(
+        path="conditions/wrist-ganglion", title="Wrist ganglion", summary="S", body="Text.",
+        kind=Kind.CONDITION, region="wrist-and-hand", evidence="very-limited",
+        status=Status.PUBLISHED,
+    )  # fmt: skip
+    options = [o.text for o in soup(client.get("/contact/")).select("#id_condition option")]
+    assert "Wrist ganglion" in options
+    page.status = Status.DRAFT
+    page.save()
+    options = [o.text for o in soup(client.get("/contact/")).select("#id_condition option")]
+    assert "Wrist ganglion" not in options
+
+
 def test_happy_path_stores_first_then_redirects_to_a_reference(client, mailoutbox):
     response = client.post("/contact/", valid(client))
     assert response.status_code == 302 and response["Location"].startswith("/contact/sent/?ref=")
