@@ -13,6 +13,9 @@ from pit_site.pages.sitemaps import PageSitemap
 
 admin.site.site_header = "Clinic website admin"
 admin.site.site_title = "Clinic website admin"
+# Each role sees only a few lists, so the sidebar repeating them would only take room from
+# the tables (reception's enquiry list needs the width).
+admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path(settings.ADMIN_PATH, admin.site.urls),
