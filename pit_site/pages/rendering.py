@@ -13,8 +13,14 @@ stored HTML must be harmless whatever the Markdown says.
 - URL schemes: ``http``, ``https`` and ``mailto`` (plus relative URLs). No
   ``javascript:``, ``data:`` or ``vbscript:``.
 - Every link gets ``rel="noopener noreferrer"``.
+
+Python-Markdown (and html5ever inside nh3) take quadratic time or recurse on some
+pathological input, such as thousands of unclosed ``[`` or lists nested hundreds deep.
+``check_complexity`` refuses such text before rendering, with a message saying what to
+change, so no preview or save can tie up a worker for long.
 """
 
+import bisect
 import html as html_lib
 import re
 from html.parser import HTMLParser
@@ -58,7 +64,8 @@ MARKDOWN_EXTENSIONS = [
     "toc",
 ]
 MARKDOWN_CONFIG = {
-    "toc": {"slugify": lambda value, _sep: slugify(value), "toc_depth": "2-4"},
+    # No [TOC] marker: pages do not use it, and thousands of them take seconds to replace.
+    "toc": {"slugify": lambda value, _sep: slugify(value), "toc_depth": "2-4", "marker": ""},
     "footnotes": {
         "BACKLINK_TEXT": "Back to text",
         "BACKLINK_TITLE": "Back to where reference {} is cited",
@@ -77,16 +84,47 @@ TABLE_WRAPPER = '<div class="table-scroll" role="region" tabindex="0" aria-label
 UNSAFE_CHARS_RE = re.compile("[\x00\ud800-\udfff]")  # NUL and lone surrogates
 FOOTNOTES_RE = re.compile(r'<div class="footnote">\s*<hr\s*/?>')
 
+# Limits on what one page may ask of the renderer. The longest shipped page is about 17,000
+# characters with at most 3 levels of nesting; each limit is far above anything real, and
+# keeps the slowest text allowed to about a second (measured on a 2-core server).
+MAX_BODY_CHARS = 50_000  # about 8,000 words
+MAX_NESTING = 20  # quote or list markers at the start of one line: "> > - x" is 3
+MAX_RESCAN = 500_000  # characters rescanned looking for closing ], ) and > (see below)
+MAX_LINE_WORK = 2_000_000  # sum over blocks of (lines in the block) squared
+MAX_HTML_TAGS = 2_000
+TOO_DEEP = (
+    f"This text nests lists or quotes too deeply to show. Use at most {MAX_NESTING} levels "
+    "of > or list markers in front of a line."
+)
+BLOCK_SEPARATOR_RE = re.compile(r"\n[ \t]*\n")
+LINE_MARKERS_RE = re.compile(r"^(?:[ \t]*(?:>|[-+*](?=[ \t])|\d{1,9}[.)](?=[ \t])))+", re.M)
+ONE_MARKER_RE = re.compile(r">|[-+*]|\d{1,9}[.)]")
+SQUARE_RE = re.compile(r"[\[\]]")
+ROUND_RE = re.compile(r"[()]")
+TAG_START_RE = re.compile(r"<[A-Za-z/!?]")
+
+
+class RenderError(ValueError):
+    """Markdown the renderer refuses; the message says what to change."""
+
 
 def render_markdown(text, *, faq=False):
-    """Render Markdown to sanitised HTML. With ``faq``, each ``##`` becomes a <details>."""
+    """Render Markdown to sanitised HTML. With ``faq``, each ``##`` becomes a <details>.
+
+    Raises RenderError for text too long or too convoluted to render (check_complexity).
+    """
     text = UNSAFE_CHARS_RE.sub("\ufffd", text or "")
-    html = markdown.markdown(
-        text,
-        extensions=MARKDOWN_EXTENSIONS,
-        extension_configs=MARKDOWN_CONFIG,
-        output_format="html",
-    )
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # as Python-Markdown does
+    check_complexity(text)
+    try:
+        html = markdown.markdown(
+            text,
+            extensions=MARKDOWN_EXTENSIONS,
+            extension_configs=MARKDOWN_CONFIG,
+            output_format="html",
+        )
+    except RecursionError:
+        raise RenderError(TOO_DEEP) from None
     if faq:
         html = _faq_sections(html)
     html = FOOTNOTES_RE.sub(
@@ -95,6 +133,73 @@ def render_markdown(text, *, faq=False):
     html = sanitise(html)
     html = TABLE_OPEN_RE.sub(lambda m: TABLE_WRAPPER + m.group(0), html)
     return html.replace("</table>", "</table></div>")
+
+
+def check_complexity(text):
+    """RenderError if ``text`` (with "\\n" line ends) would take the renderer too long."""
+    if len(text) > MAX_BODY_CHARS:
+        raise RenderError(f"Pages can be up to {MAX_BODY_CHARS:,} characters long.")
+    if _deepest_nesting(text) > MAX_NESTING:
+        raise RenderError(TOO_DEEP)
+    blocks = BLOCK_SEPARATOR_RE.split(text)
+    if _line_work(blocks) > MAX_LINE_WORK:
+        raise RenderError(
+            "This text has too many lines in a row without a blank line between them. Put "
+            "a blank line between paragraphs, headings and lists."
+        )
+    if sum(_bracket_work(block) for block in blocks) > MAX_RESCAN:
+        raise RenderError(
+            "This text has too many [ or ( brackets that are never closed. Close each one "
+            "with ] or ), or remove the stray ones."
+        )
+    tag_starts = [match.start() for match in TAG_START_RE.finditer(text)]
+    if len(tag_starts) > MAX_HTML_TAGS:
+        raise RenderError(
+            f"This text has more than {MAX_HTML_TAGS:,} HTML tags. Use Markdown instead."
+        )
+    if _tag_work(text, tag_starts) > MAX_RESCAN:
+        raise RenderError(
+            'This text has too many < signs that are never closed with >. Write "less '
+            'than" instead, or put a space after each <.'
+        )
+
+
+def _deepest_nesting(text):
+    """The most quote and list markers in front of any one line."""
+    return max(
+        (len(ONE_MARKER_RE.findall(m.group())) for m in LINE_MARKERS_RE.finditer(text)),
+        default=0,
+    )
+
+
+def _line_work(blocks):
+    """Python-Markdown re-tests the rest of a block for each line it takes off the front."""
+    return sum((block.count("\n") + 1) ** 2 for block in blocks)
+
+
+def _bracket_work(block):
+    """How far Python-Markdown scans from each [ and ( for its ] or ): to the match, or to
+    the end of the block when there is none."""
+    work = 0
+    for brackets_re, opening in ((SQUARE_RE, "["), (ROUND_RE, "(")):
+        open_at = []
+        for match in brackets_re.finditer(block):
+            if match.group() == opening:
+                open_at.append(match.start())
+            elif open_at:
+                work += match.start() - open_at.pop()
+        work += sum(len(block) - start for start in open_at)
+    return work
+
+
+def _tag_work(text, tag_starts):
+    """How far Python's HTML parser scans from each "<tag": to the next >, or to the end."""
+    ends = [match.start() for match in re.finditer(">", text)]
+    work = 0
+    for start in tag_starts:
+        after = bisect.bisect(ends, start)
+        work += (ends[after] if after < len(ends) else len(text)) - start
+    return work
 
 
 def sanitise(html):
