@@ -66,6 +66,8 @@ def _reencode(upload):
     with Image.open(upload) as original:
         original.load()
         image = ImageOps.exif_transpose(original)
+    if image.mode.startswith("I"):  # 16-bit greyscale: scale to 8 bits (converting would clip)
+        image = image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
     image.thumbnail((MAX_SIDE, MAX_SIDE))
     if image_format == "JPEG" and image.mode != "RGB":
         image = image.convert("RGB")

@@ -4,16 +4,37 @@ import io
 import os
 
 import pytest
+from bs4 import BeautifulSoup
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image as PILImage
 
-from pit_site.pages.models import Image
+from pit_site.pages.editor import MAX_UPLOAD_REQUEST_BYTES
+from pit_site.pages.models import Image, Page
+from pit_site.pages.rendering import MAX_BODY_CHARS
 
 pytestmark = pytest.mark.django_db
 
 ENDPOINTS = ["/editor/preview/", "/editor/upload/"]
+
+
+def error_of(response):
+    """The refusal as the editor shows it: the preview's note in the pane, or upload JSON."""
+    if response["Content-Type"] == "application/json":
+        return response.json()["error"]
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    note = BeautifulSoup(response.content.decode(), "html.parser").select_one("p.errornote")
+    return note.text
+
+
+class Unreadable(io.RawIOBase):
+    """A request body that fails the test if anything reads it."""
+
+    def read(self, *args):
+        raise AssertionError("the request body was read")
+
+    readline = readinto = read
 
 
 @pytest.fixture(autouse=True)
@@ -48,8 +69,53 @@ def upload(client, data, name="photo.png", content_type="image/png"):
 def test_anonymous_requests_are_refused(client, url):
     response = client.post(url, {"content": "# hi"})
     assert response.status_code == 403
-    assert "Sign in" in response.json()["error"]
+    assert "Sign in to the admin again" in error_of(response)
     assert Client(enforce_csrf_checks=True).post(url, {"content": "x"}).status_code == 403
+
+
+@pytest.mark.parametrize("url", ENDPOINTS)
+def test_refused_requests_are_never_read(editor, url):
+    """Sign-in, permission and size come before the CSRF check, which reads the body."""
+    client = Client(enforce_csrf_checks=True)
+    client.cookies["csrftoken"] = "a" * 32
+    unread = {"CONTENT_TYPE": "multipart/form-data; boundary=x", "wsgi.input": Unreadable()}
+    response = client.post(url, CONTENT_LENGTH="1000", **unread)
+    assert response.status_code == 403 and "Sign in" in error_of(response)
+
+    client.force_login(editor)
+    response = client.post(url, CONTENT_LENGTH=str(MAX_UPLOAD_REQUEST_BYTES * 10), **unread)
+    assert response.status_code == 413
+    assert "up to" in error_of(response)
+    response = client.post(url, CONTENT_LENGTH="lots", **unread)
+    assert response.status_code == 400 and "malformed" in error_of(response)
+
+
+def test_upload_over_the_cap_is_refused_on_its_content_length(editor_client):
+    """A body that claims more than the cap is refused before the file is looked at."""
+    file = SimpleUploadedFile("x.png", png_bytes(), content_type="image/png")
+    response = editor_client.post(
+        "/editor/upload/", {"image": file}, CONTENT_LENGTH=str(MAX_UPLOAD_REQUEST_BYTES + 1)
+    )
+    assert response.status_code == 413
+    assert response.json() == {"error": "This file is too large: images can be up to 10 MB."}
+    assert not Image.objects.exists()
+
+
+@pytest.mark.parametrize("url", ENDPOINTS)
+def test_a_stale_csrf_token_gets_a_message_the_editor_can_show(editor, url):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(editor)
+    client.get("/admin/pages/page/")  # sets the CSRF cookie, as opening the editor does
+    response = client.post(url, {"content": "x", "csrfmiddlewaretoken": "stale" * 8})
+    assert response.status_code == 403
+    assert "out of date" in error_of(response) and "reload the page" in error_of(response)
+
+    token = client.cookies["csrftoken"].value
+    response = client.post(url, {"content": "*ok*", "csrfmiddlewaretoken": token})
+    if url == "/editor/preview/":
+        assert response.status_code == 200 and response.content == b"<p><em>ok</em></p>"
+    else:
+        assert response.status_code == 400 and "Choose an image" in error_of(response)
 
 
 @pytest.mark.parametrize("url", ENDPOINTS)
@@ -96,10 +162,30 @@ def test_faq_preview_shows_questions_as_on_the_site(editor_client):
     assert b'<details class="faq-item" id="q">' in html
 
 
+def test_preview_equals_the_public_page_for_the_same_markdown(editor_client, client):
+    markdown = (
+        "Intro with a [link](https://www.nhs.uk/) and a reference.[^1]\r\n\r\n"
+        "## A question?\r\n\r\n| Visit | Cost |\r\n|---|---|\r\n| First | £80 |\r\n\r\n"
+        "![A knee](/media/images/knee.png)\r\n\r\n[^1]: Smith, 2020."
+    )
+    for path in ["fees", "faqs"]:
+        page = Page.objects.get(path=path)
+        page.body = markdown
+        page.save()
+        url = f"/editor/preview/?kind={page.kind}"
+        preview = editor_client.post(url, {"content": markdown}).content.decode()
+        public = client.get(page.get_absolute_url()).content.decode()
+        assert f'<div class="prose">\n    {preview}\n  </div>' in public, path
+
+
 def test_preview_bad_requests_get_clear_4xx(editor_client):
-    assert editor_client.post("/editor/preview/", {}).status_code == 400
-    response = editor_client.post("/editor/preview/", {"content": "x" * 200_001})
-    assert response.status_code == 413 and "characters" in response.json()["error"]
+    response = editor_client.post("/editor/preview/", {})
+    assert response.status_code == 400 and error_of(response) == "Nothing to preview."
+    response = editor_client.post("/editor/preview/", {"content": "x" * (MAX_BODY_CHARS + 1)})
+    assert response.status_code == 413 and f"{MAX_BODY_CHARS:,} characters" in error_of(response)
+    # Line ends count once, as they are stored: 63,000 characters sent, 49,000 kept.
+    response = editor_client.post("/editor/preview/", {"content": "Line.\r\n\r\n" * 7_000})
+    assert response.status_code == 200 and response.content.count(b"<p>Line.</p>") == 7_000
     odd = "\u202e\x00 {{ x }} {% now 'Y' %} ' OR 1=1 --"
     response = editor_client.post("/editor/preview/", {"content": odd})
     assert response.status_code == 200 and b"{{ x }}" in response.content
@@ -158,6 +244,41 @@ def test_decompression_bomb_is_refused(editor_client):
     PILImage.new("1", (12_000, 12_000)).save(out, "PNG")  # 144 megapixels, a few KB
     response = upload(editor_client, out.getvalue())
     assert response.status_code == 400 and not Image.objects.exists()
+
+
+def test_sixteen_bit_greyscale_is_scaled_to_eight_bits_not_clipped(editor_client, media_root):
+    gradient = PILImage.new("I;16", (256, 2))
+    gradient.putdata([x * 257 for x in range(256)] * 2)  # 0 to 65535: black to white
+    out = io.BytesIO()
+    gradient.save(out, "PNG")
+    assert upload(editor_client, out.getvalue()).status_code == 200
+    with PILImage.open(media_root / Image.objects.get().file.name) as stored:
+        assert stored.format == "PNG" and stored.mode == "L"
+        assert [stored.getpixel((x, 0)) for x in (0, 64, 128, 255)] == [0, 64, 128, 255]
+
+
+def test_cmyk_jpeg_and_palette_png_are_accepted_and_reencoded(editor_client, media_root):
+    out = io.BytesIO()
+    PILImage.new("CMYK", (30, 20), (0, 255, 255, 0)).save(out, "JPEG")  # red, in print colours
+    assert upload(editor_client, out.getvalue(), name="print.jpg").status_code == 200
+    with PILImage.open(media_root / Image.objects.get().file.name) as stored:
+        assert stored.format == "JPEG" and stored.mode == "RGB"
+        red, green, blue = stored.getpixel((15, 10))
+        assert red > 200 and green < 60 and blue < 60
+
+    palette = PILImage.new("P", (30, 20))
+    palette.putpalette([255, 255, 255, 0, 90, 160] + [0] * 762)
+    palette.paste(1, (0, 0, 15, 20))
+    out = io.BytesIO()
+    palette.save(out, "PNG", transparency=0)
+    assert upload(editor_client, out.getvalue(), name="chart.png").status_code == 200
+    stored_file = media_root / Image.objects.first().file.name
+    assert stored_file.read_bytes() != out.getvalue()  # re-encoded, not stored as sent
+    with PILImage.open(stored_file) as stored:
+        assert stored.format == "PNG"
+        rgba = stored.convert("RGBA")
+        assert rgba.getpixel((5, 5)) == (0, 90, 160, 255)
+        assert rgba.getpixel((25, 5))[3] == 0  # the transparent background stays transparent
 
 
 def test_missing_file_is_a_clear_400(editor_client):
