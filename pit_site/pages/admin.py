@@ -2,17 +2,17 @@ import datetime
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.utils import timezone
 from django.utils.html import format_html
 from markdownx.widgets import MarkdownxWidget
 from reversion_compare.admin import CompareVersionAdmin
 
 from .content import ContentError, check_url_path
-from .editor import MAX_BODY_CHARS
 from .images import ImageRejected, clean_image
 from .models import CONTENT_FIELDS, Image, Kind, Page, Status, one_year_after
 from .quality import MAX_GRADE
-from .rendering import images_missing_alt, render_markdown
+from .rendering import MAX_BODY_CHARS, RenderError, images_missing_alt, render_markdown
 
 REVIEW_FIELDS = ["last_reviewed", "next_review_due", "reviewer", "reviewer_role"]
 DUE_SOON_DAYS = 30
@@ -33,6 +33,9 @@ class PageBodyWidget(MarkdownxWidget):
             attrs["data-markdownx-urls-path"] += f"?kind={Kind.FAQ}"
         attrs["aria-describedby"] = "id_body_helptext"
         return attrs
+
+    class Media:
+        js = ["js/page-editor.js"]  # shows the editor's upload and preview errors
 
 
 class PageAdminForm(forms.ModelForm):
@@ -57,10 +60,15 @@ class PageAdminForm(forms.ModelForm):
             raise forms.ValidationError(str(error)) from None
 
     def clean_body(self):
-        body = self.cleaned_data["body"]
+        # Browsers send the text with "\r\n" line ends; pages store "\n", as content files do.
+        body = self.cleaned_data["body"].replace("\r\n", "\n").replace("\r", "\n")
         if len(body) > MAX_BODY_CHARS:
             raise forms.ValidationError(f"Pages can be up to {MAX_BODY_CHARS:,} characters long.")
-        missing = images_missing_alt(render_markdown(body))
+        try:
+            html = render_markdown(body)
+        except RenderError as error:
+            raise forms.ValidationError(str(error)) from None
+        missing = images_missing_alt(html)
         if missing:
             raise forms.ValidationError(
                 [
@@ -143,6 +151,26 @@ class PageAdmin(CompareVersionAdmin):
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        """Reverting restores the old content; only reviewers may also restore its review.
+
+        django-reversion writes the old version to the database before the change form
+        loads the page, so the current review is read here, first, and get_object puts it
+        back on the page the form shows and saves.
+        """
+        if not self.has_review_permission(request):
+            page = self.get_object(request, unquote(object_id))
+            if page is not None:
+                request.kept_review = {name: getattr(page, name) for name in REVIEW_FIELDS}
+        return super().revision_view(request, object_id, version_id, extra_context)
+
+    def get_object(self, request, object_id, from_field=None):
+        page = super().get_object(request, object_id, from_field)
+        if page is not None:
+            for name, value in getattr(request, "kept_review", {}).items():
+                setattr(page, name, value)
+        return page
 
     @admin.display(description="Address", ordering="path")
     def public_link(self, page):

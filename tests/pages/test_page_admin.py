@@ -9,6 +9,7 @@ from django.utils import timezone
 from reversion.models import Version
 
 from pit_site.pages.models import Page, Status, one_year_after
+from pit_site.pages.rendering import MAX_BODY_CHARS
 from tests.conftest import soup
 
 pytestmark = pytest.mark.django_db
@@ -120,7 +121,8 @@ def test_image_without_alt_text_is_refused_naming_the_image(editor_client, knee)
         ("title", "", "required"),
         ("title", "Null\x00byte", "Null characters are not allowed"),
         ("region", "", "Condition pages need this"),
-        ("body", "x" * 200_001, "up to 200,000 characters"),
+        ("body", "x" * (MAX_BODY_CHARS + 1), f"up to {MAX_BODY_CHARS:,} characters"),
+        ("body", "- " * 500 + "x", "This text nests lists or quotes too deeply"),
     ],
 )
 def test_bad_input_gets_a_form_error_not_a_500(editor_client, knee, field, value, message):
@@ -243,3 +245,34 @@ def test_images_list_shows_code_to_paste(editor_client, settings, tmp_path):
     upload(editor_client, png_bytes())
     html = editor_client.get("/admin/pages/image/").content.decode()
     assert "![](/media/images/" in html and "admin-thumb" in html
+
+
+def test_reverting_keeps_the_current_review_unless_a_reviewer_reverts(
+    editor_client, client, reviewer, knee
+):
+    knee.last_reviewed = datetime.date(2020, 1, 10)
+    knee.reviewer, knee.reviewer_role = "Dr Old", "Locum"
+    with reversion.create_revision():
+        knee.save()
+    old = Version.objects.get_for_object(knee).first()
+    knee.title = "Knee pain (current)"
+    knee.last_reviewed, knee.next_review_due = datetime.date(2026, 11, 1), None
+    knee.reviewer, knee.reviewer_role = "Rita Reviewer", "Pain physician"
+    with reversion.create_revision():
+        knee.save()
+    current = (datetime.date(2026, 11, 1), datetime.date(2027, 11, 1), "Rita Reviewer")
+    revert_url = f"/admin/pages/page/{knee.pk}/history/{old.pk}/"
+
+    form = soup(editor_client.get(revert_url))
+    assert form.select_one(".field-reviewer .readonly").text == "Rita Reviewer"
+    response = editor_client.post(revert_url, form_data(Page(**old.field_dict)))
+    assert response.status_code == 302
+    knee.refresh_from_db()
+    assert knee.title == old.field_dict["title"]  # the content is reverted
+    assert (knee.last_reviewed, knee.next_review_due, knee.reviewer) == current
+    assert knee.reviewer_role == "Pain physician"
+
+    client.force_login(reviewer)
+    assert client.post(revert_url, form_data(Page(**old.field_dict))).status_code == 302
+    knee.refresh_from_db()
+    assert (knee.last_reviewed, knee.reviewer) == (datetime.date(2020, 1, 10), "Dr Old")
