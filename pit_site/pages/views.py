@@ -28,7 +28,7 @@ def page(request, path=""):
     elif page.kind == Kind.FAQ:
         context["faq_json_ld"] = _faq_json_ld(page)
     elif page.kind == Kind.CONDITION:
-        context["section"] = Page.objects.filter(path=page.path.rpartition("/")[0]).first()
+        context["section"] = pages.filter(path=page.path.rpartition("/")[0]).first()
     template = select_template([f"pages/{page.path or 'home'}.html", f"pages/{page.kind}.html"])
     response = render(request, template.template.name, context)
     if staff:  # drafts and staff links: never stored by any cache

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.test import Client
 
 from pit_site.clinic.models import Clinic
 from pit_site.pages.models import Kind, Page, Region
@@ -165,3 +166,16 @@ def test_static_files_are_hashed_and_compressed(client):
     assert css.startswith("/static/css/site.") and css != "/static/css/site.css"
     assert staticfiles_storage.exists(staticfiles_storage.stored_name("css/site.css") + ".gz")
     assert f'href="{css}"' in client.get("/").content.decode()
+
+
+def test_a_draft_section_is_not_in_the_breadcrumbs_patients_see(editor_client):
+    section = Page.objects.get(path="conditions")
+    section.status = "draft"
+    section.save()
+    html = soup(Client().get("/conditions/knee-pain/"))
+    assert html.select_one("nav.breadcrumbs") is None
+    assert section.title not in html.select_one("main").text
+    assert not html.select('main a[href="/conditions/"]')  # a link that would 404
+
+    crumbs = soup(editor_client.get("/conditions/knee-pain/")).select_one("nav.breadcrumbs")
+    assert crumbs.find("a", href="/conditions/").text == section.title  # staff see the draft
