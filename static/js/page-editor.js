@@ -72,7 +72,7 @@
   // An upload answer that is not JSON makes markdownx's JSON.parse throw while the editor
   // is still dimmed for the upload.
   window.addEventListener("error", function (event) {
-    if (!(event.error instanceof SyntaxError) || !/markdownx/.test(event.filename || "")) {
+    if (!(event.error instanceof SyntaxError) || !/markdownx/.test(event.error.stack || "")) {
       return;
     }
     document.querySelectorAll(".markdownx").forEach(function (box) {

@@ -259,6 +259,89 @@ def test_dropped_image_is_uploaded_and_served_safely(site_url, editor_page):
     # Not saved: the body still lacks alt text, and the knee page stays as loaded.
 
 
+SVG_WITH_SCRIPT = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(1)</script></svg>'
+)
+
+
+def drop_file(page, data, name, content_type):
+    payload = base64.b64encode(data).decode()
+    page.evaluate(DROP_FILE_JS, ["#id_body", payload, name, content_type])
+
+
+def expect_undimmed(editor):
+    expect(editor).to_have_css("opacity", "1")
+
+
+def test_refused_upload_shows_the_reason_and_leaves_the_body_alone(site_url, editor_page):
+    page = editor_page
+    script_errors = []
+    page.on("pageerror", lambda error: script_errors.append(str(error)))
+    edit_link_of(page, site_url, KNEE_PATH)
+    wait_for_first_preview(page)
+    body = page.locator("#id_body")
+    original = body.input_value()
+
+    drop_file(page, SVG_WITH_SCRIPT, "diagram.svg", "image/svg+xml")
+    status = page.locator(".page-editor-status")
+    expect(status).to_have_text("Upload a photo or picture saved as JPEG, PNG or WebP.")
+    expect(status).to_have_attribute("role", "alert")
+    expect(body).to_have_value(original)  # markdownx's "Invalid response" is taken out again
+    expect_undimmed(body)
+    expect(page.locator(".page-editor .markdownx-preview")).not_to_contain_text("Invalid")
+    assert not script_errors, script_errors
+
+    drop_file(page, png_bytes(), "knee.png", "image/png")  # a good one clears the message
+    expect(body).to_have_value(re.compile(r"!\[\]\(/media/images/"))
+    expect(status).to_have_text("")
+
+
+def test_signed_out_editor_is_told_why_preview_and_upload_fail(site_url, editor_page):
+    page = editor_page
+    edit_link_of(page, site_url, KNEE_PATH)
+    wait_for_first_preview(page)
+    body = page.locator("#id_body")
+    original = body.input_value()
+    page.context.clear_cookies()  # the session has ended, in another tab or by timing out
+
+    body.click()
+    body.press("Control+End")
+    page.keyboard.type(" More.")
+    note = page.locator(".page-editor .markdownx-preview > p.errornote")
+    expect(note).to_have_text(re.compile(r"^Your sign-in has expired\. Sign in to the admin"))
+
+    typed = body.input_value()
+    drop_file(page, png_bytes(), "knee.png", "image/png")
+    expect(page.locator(".page-editor-status")).to_contain_text("Your sign-in has expired.")
+    expect(body).to_have_value(typed)
+    assert typed == original + " More."
+    expect_undimmed(body)
+
+
+def test_an_error_page_from_a_proxy_does_not_leave_the_editor_stuck(site_url, editor_page):
+    page = editor_page
+    edit_link_of(page, site_url, KNEE_PATH)
+    wait_for_first_preview(page)
+    body = page.locator("#id_body")
+    original = body.input_value()
+    bad_gateway = "<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>"
+    page.route(
+        re.compile(r"/editor/(upload|preview)/"),
+        lambda route: route.fulfill(status=502, body=bad_gateway, content_type="text/html"),
+    )
+
+    drop_file(page, png_bytes(), "knee.png", "image/png")  # markdownx's JSON.parse throws
+    expect(page.locator(".page-editor-status")).to_contain_text("could not be uploaded")
+    expect_undimmed(body)
+    expect(body).to_have_value(original)
+
+    body.click()
+    page.keyboard.type("x")
+    note = page.locator(".page-editor .markdownx-preview > p.errornote")
+    expect(note).to_have_text("The preview could not be updated. Reload the page and try again.")
+    expect(page.locator(".page-editor .markdownx-preview h1")).to_have_count(0)
+
+
 def test_editor_and_preview_are_accessible(site_url, editor_page, axe_source):
     page = editor_page
     edit_link_of(page, site_url, KNEE_PATH)
