@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 
 from .models import Evidence, Kind, Page, Region, Status, fingerprint, one_year_after
+from .rendering import RenderError
 
 SEGMENT_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 RESERVED_FIRST_SEGMENTS = {"admin", "editor", "static", "media", "healthz"}
@@ -178,7 +179,10 @@ def load_content(root, *, force=False):
             report.errors.append((name, f"same URL /{path}/ as {seen[path]}"))
             continue
         seen[path] = name
-        _store(path, values, name, report, force)
+        try:
+            _store(path, values, name, report, force)
+        except RenderError as error:  # Markdown too complex to render: nothing stored
+            report.errors.append((name, str(error)))
     return report
 
 

@@ -7,7 +7,7 @@ from pit_site.pages.content import ContentError, parse_file
 from pit_site.pages.models import Kind
 from pit_site.pages.quality import content_problems
 from pit_site.pages.readability import prose_text, reading_grade
-from pit_site.pages.rendering import render_markdown
+from pit_site.pages.rendering import RenderError, render_markdown
 
 
 class Command(BaseCommand):
@@ -27,7 +27,12 @@ class Command(BaseCommand):
                 failures += 1
                 self.stderr.write(f"error: {file.relative_to(root)}: {error}")
                 continue
-            html = render_markdown(values["body"], faq=values["kind"] == Kind.FAQ)
+            try:
+                html = render_markdown(values["body"], faq=values["kind"] == Kind.FAQ)
+            except RenderError as error:
+                failures += 1
+                self.stderr.write(f"error: {file.relative_to(root)}: {error}")
+                continue
             words = len(prose_text(html).split())
             self.stdout.write(f"/{values['path']:<39} {reading_grade(html):>5} {words:>6}")
             for problem in content_problems(
