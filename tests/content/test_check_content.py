@@ -2,7 +2,6 @@
 
 from io import StringIO
 
-import pytest
 from django.core.management import CommandError, call_command
 
 from pit_site.pages import rendering
