@@ -128,16 +128,10 @@ def test_conditions_index_groups_at_least_twelve_conditions_by_region(client):
     assert linked == {page.get_absolute_url() for page in conditions}
 
 
-def test_each_condition_page_covers_what_a_patient_needs(client):
+def test_condition_pages_lead_back_to_the_conditions_index(client):
+    # What each condition page must cover is checked in tests/content/test_condition_pages.py.
     for page in Page.objects.filter(kind=Kind.CONDITION):
         html = soup(client.get(page.get_absolute_url()))
-        headings = " ".join(h.text.lower() for h in html.select(".prose h2"))
-        for part in ["what is", "evidence", "course", "urgent"]:
-            assert part in headings, (page.path, part)
-        assert page.get_evidence_display() in html.select_one(".facts").text
-        assert html.select(".footnote li a[href^='http']"), page.path  # references
-        assert html.select_one(".prose a[href='#urgent-help']"), page.path
-        assert html.select_one("a[href='/contact/']"), page.path
         assert html.select_one("nav.breadcrumbs a[href='/conditions/']"), page.path
 
 
