@@ -4,8 +4,9 @@
 session cookie (so never a signed-in member of staff) is looked up by scheme, host and path.
 On a miss Django answers as usual. If the page view marked its response as a public page
 (``mark_public``) and the response sets no cookie, the response is stored with its gzip and
-brotli forms and a strong ETag, and is served from then on without running Django: an
-``If-None-Match`` that matches gets a 304.
+brotli forms, a strong ETag and the time it was made (Last-Modified), and is served from
+then on without running Django: an ``If-None-Match`` that matches, or without one an
+``If-Modified-Since`` no older than the entry, gets a 304.
 
 Invalidation: every stored key includes a site-wide content version kept in the shared cache.
 Saving or deleting a page, or saving the clinic's details, bumps the version (``bump_version``),
@@ -21,8 +22,10 @@ from collections import OrderedDict
 import brotli
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.http import http_date, parse_http_date_safe
 
 VERSION_KEY = "pagecache:version"
+ENTRY_FORMAT = 2  # part of every key: raise it when the stored entry changes shape
 VERSION_CHECK_SECONDS = 1.0
 PUBLIC_MARK = "X-Public-Page"
 STORE_SECONDS = 24 * 3600
@@ -51,6 +54,14 @@ def bump_version(**_signal_kwargs):
         cache.incr(VERSION_KEY)
     except ValueError:  # evicted between add and incr
         cache.set(VERSION_KEY, int(time.time()), None)
+
+
+def not_modified(environ, etag, modified):
+    """RFC 9110 section 13.2.2: If-None-Match decides when sent; else If-Modified-Since."""
+    if "HTTP_IF_NONE_MATCH" in environ:
+        return etag in environ["HTTP_IF_NONE_MATCH"]
+    since = parse_http_date_safe(environ.get("HTTP_IF_MODIFIED_SINCE", ""))
+    return since is not None and modified <= since
 
 
 class PageCache:
@@ -83,7 +94,7 @@ class PageCache:
         scheme = environ.get("HTTP_X_FORWARDED_PROTO") or environ["wsgi.url_scheme"]
         where = f"{scheme}://{environ.get('HTTP_HOST', '')}{path}"
         digest = hashlib.sha256(where.encode("utf-8", "surrogateescape")).hexdigest()
-        return f"pagecache:{self.current_version()}:{digest}"
+        return f"pagecache:{ENTRY_FORMAT}:{self.current_version()}:{digest}"
 
     def current_version(self):
         now = time.monotonic()
@@ -143,6 +154,8 @@ class PageCache:
         return {
             "headers": [(n, v) for n, v in headers if n.lower() not in skip],
             "etag": '"' + hashlib.sha256(body).hexdigest()[:32] + '"',
+            # When this version of the page was made: any change after it makes a new entry.
+            "modified": int(time.time()),
             "identity": body,
             "gzip": gzip.compress(body, 6),
             "br": brotli.compress(body, quality=9),
@@ -153,8 +166,13 @@ class PageCache:
         accepted = environ.get("HTTP_ACCEPT_ENCODING", "")
         encoding = "br" if "br" in accepted else "gzip" if "gzip" in accepted else "identity"
         etag = entry["etag"] if encoding == "identity" else f'{entry["etag"][:-1]}-{encoding}"'
-        headers = [*entry["headers"], ("ETag", etag), ("Vary", "Accept-Encoding, Cookie")]
-        if etag in environ.get("HTTP_IF_NONE_MATCH", ""):
+        headers = [
+            *entry["headers"],
+            ("ETag", etag),
+            ("Last-Modified", http_date(entry["modified"])),
+            ("Vary", "Accept-Encoding, Cookie"),
+        ]
+        if not_modified(environ, etag, entry["modified"]):
             start_response("304 Not Modified", headers)
             return []
         body = entry[encoding]

@@ -1,6 +1,7 @@
 """Published pages served from the shared cache in front of Django: fast, fresh, never private."""
 
 import gzip
+import time
 
 import brotli
 import pytest
@@ -86,6 +87,29 @@ def test_conditional_get_gets_a_304(site):
     assert again["status"].startswith("304") and again["body"] == b""
     other = get(site, "/faqs/", HTTP_ACCEPT_ENCODING="br", HTTP_IF_NONE_MATCH=etag)
     assert other["status"].startswith("200")  # a different encoding is a different entity
+
+
+def test_if_modified_since_gets_a_304_until_the_content_changes(site):
+    first = get(site, "/faqs/")
+    modified = first["headers"]["Last-Modified"]
+    again = get(site, "/faqs/", HTTP_IF_MODIFIED_SINCE=modified)
+    assert again["status"].startswith("304") and again["body"] == b""
+    older = get(site, "/faqs/", HTTP_IF_MODIFIED_SINCE="Mon, 01 Jan 2024 00:00:00 GMT")
+    assert older["status"].startswith("200")
+    junk = get(site, "/faqs/", HTTP_IF_MODIFIED_SINCE="yesterday<script>")
+    assert junk["status"].startswith("200")
+    # If-None-Match decides when both are sent (RFC 9110): a stale ETag means a full answer.
+    both = get(site, "/faqs/", HTTP_IF_MODIFIED_SINCE=modified, HTTP_IF_NONE_MATCH='"stale"')
+    assert both["status"].startswith("200")
+
+    time.sleep(1.1)  # HTTP dates count whole seconds
+    faq = Page.objects.get(path="faqs")
+    faq.title = "Questions people ask us"
+    faq.save()
+    fresh(site)
+    changed = get(site, "/faqs/", HTTP_IF_MODIFIED_SINCE=modified)
+    assert changed["status"].startswith("200") and b"Questions people ask us" in changed["body"]
+    assert changed["headers"]["Last-Modified"] != modified
 
 
 def test_editing_a_page_or_the_clinic_shows_at_once(site):
