@@ -212,15 +212,15 @@ class PageAdmin(CompareVersionAdmin):
         name = user.get_full_name() or user.get_username()
         profile = getattr(user, "staff_profile", None)
         today = timezone.localdate()
+        saved = 0
         for page in queryset:
             page.last_reviewed = today
             page.next_review_due = one_year_after(today)
             page.reviewer = name
             page.reviewer_role = profile.job_title if profile else ""
             page.updated_by = user
-            page.save()
-            self.log_change(request, page, "Marked as clinically reviewed.")
-        self.message_user(request, f"{len(queryset)} page(s) marked reviewed today by {name}.")
+            saved += self._save(request, page, "Marked as clinically reviewed.")
+        self.message_user(request, f"{saved} page(s) marked reviewed today by {name}.")
 
     @admin.action(description="Publish selected pages", permissions=["change"])
     def publish(self, request, queryset):
@@ -234,9 +234,23 @@ class PageAdmin(CompareVersionAdmin):
         for page in queryset.exclude(status=status):
             page.status = status
             page.updated_by = request.user
+            self._save(request, page, f"Status set to {page.get_status_display()}.")
+        count = queryset.filter(status=status).count()
+        self.message_user(request, f"{count} page(s) now {status}.", messages.SUCCESS)
+
+    def _save(self, request, page, change_message):
+        """Save a page from an action; 1 if saved, 0 (with a message) if the renderer refuses
+        its text, as it may for a page saved under older limits."""
+        try:
             page.save()
-            self.log_change(request, page, f"Status set to {page.get_status_display()}.")
-        self.message_user(request, f"{queryset.count()} page(s) now {status}.", messages.SUCCESS)
+        except RenderError as error:
+            self.message_user(
+                request, f"“{page.title}” was not changed: {error} Edit the page first.",
+                messages.ERROR,
+            )  # fmt: skip
+            return 0
+        self.log_change(request, page, change_message)
+        return 1
 
 
 class ImageAdminForm(forms.ModelForm):

@@ -276,3 +276,20 @@ def test_reverting_keeps_the_current_review_unless_a_reviewer_reverts(
     assert client.post(revert_url, form_data(Page(**old.field_dict))).status_code == 302
     knee.refresh_from_db()
     assert (knee.last_reviewed, knee.reviewer) == (datetime.date(2020, 1, 10), "Dr Old")
+
+
+def test_actions_on_a_page_the_renderer_now_refuses_say_so_and_change_nothing(
+    client, reviewer, knee
+):
+    # Saved under older, looser limits (update() skips the renderer, as an old version did).
+    Page.objects.filter(pk=knee.pk).update(body="- " * 500 + "x")
+    client.force_login(reviewer)
+    for action in ["mark_reviewed", "unpublish"]:
+        response = client.post(
+            "/admin/pages/page/", {"action": action, "_selected_action": [knee.pk]}, follow=True
+        )
+        assert response.status_code == 200
+        text = " ".join(soup(response).select_one(".messagelist").text.split())
+        assert "“Knee pain” was not changed: This text nests lists or quotes too deeply" in text
+    knee.refresh_from_db()
+    assert knee.last_reviewed is None and knee.status == Status.PUBLISHED

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 
 from pit_site.pages.models import Page
 from pit_site.pages.pagecache import bump_version
+from pit_site.pages.rendering import RenderError
 
 
 class Command(BaseCommand):
@@ -13,7 +14,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         stale = 0
         for page in Page.objects.all():
-            if page.render():
+            try:
+                changed = page.render()
+            except RenderError as error:  # saved under older limits: it keeps the HTML it has
+                self.stderr.write(f"kept the stored HTML of /{page.path}/: {error}")
+                continue
+            if changed:
                 # update() skips save(), so the page's updated_at stays as it was.
                 Page.objects.filter(pk=page.pk).update(
                     body_html=page.body_html, reading_grade=page.reading_grade
