@@ -5,7 +5,9 @@ they gave an email address) gets the reference and next steps. Neither email con
 patient's name, condition or message, and nothing about them is logged but the reference.
 A failed or slow mail server leaves the enquiry marked as pending, and
 ``send_pending_notifications`` (cron, every minute) sends it later, backing off after each
-failure and giving up after MAX_ATTEMPTS.
+failure and giving up after MAX_ATTEMPTS. The attempt made while the patient waits for the
+confirmation page is short: it gives the mail server REQUEST_TIMEOUT seconds, not
+EMAIL_TIMEOUT, and stops at the first mail failure instead of trying the next email.
 
 Every sender (the request that stored the enquiry, and each cron run) first claims the
 enquiry with one conditional UPDATE, so two senders never send the same email, whichever
@@ -16,7 +18,7 @@ import datetime
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import get_connection, send_mail
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -34,6 +36,10 @@ CLAIM_SECONDS = 600
 # About a day of retries: after 1, 2, 4 ... minutes, then hourly.
 MAX_ATTEMPTS = 30
 MAX_DELAY_MINUTES = 60
+
+# Seconds the mail server gets while a patient waits for the confirmation page; cron's retries
+# give it settings.EMAIL_TIMEOUT.
+REQUEST_TIMEOUT = 3
 
 SENT, FAILED, SKIPPED = "sent", "failed", "skipped"
 
@@ -78,8 +84,9 @@ def claim(enquiry_id):
     return Enquiry.objects.get(pk=enquiry_id) if won else None
 
 
-def send_notifications(enquiry_id):
-    """Claim the enquiry and send whatever has not been sent for it.
+def send_notifications(enquiry_id, timeout=None):
+    """Claim the enquiry and send whatever has not been sent for it, giving the mail server
+    ``timeout`` seconds (settings.EMAIL_TIMEOUT when None).
 
     SENT if nothing is left pending, FAILED if something will be retried (or was given up
     on), SKIPPED if it was not due or another sender holds it.
@@ -88,7 +95,7 @@ def send_notifications(enquiry_id):
     if enquiry is None:
         return SKIPPED
     try:
-        done = _send_all(enquiry)
+        done = _send_all(enquiry, get_connection(timeout=timeout))
     except Exception as error:  # a template or database error: keep it pending
         logger.warning(
             "Enquiry %s: notification failed (%s); it will be retried",
@@ -100,13 +107,20 @@ def send_notifications(enquiry_id):
     return SENT if done else FAILED
 
 
-def _send_all(enquiry):
+def _send_all(enquiry, connection):
     clinic = Clinic.load()
     done = True
-    if enquiry.staff_notification_due and enquiry.staff_notified_at is None:
-        done &= _send(enquiry, "staff_notified_at", _staff_email(enquiry, clinic))
-    if enquiry.acknowledgement_due and enquiry.acknowledged_at is None:
-        done &= _send(enquiry, "acknowledged_at", _acknowledgement(enquiry, clinic))
+    for due, sent_field, message in (
+        (enquiry.staff_notification_due, "staff_notified_at", _staff_email),
+        (enquiry.acknowledgement_due, "acknowledged_at", _acknowledgement),
+    ):
+        if not due or getattr(enquiry, sent_field) is not None:
+            continue
+        outcome = _send(enquiry, sent_field, message(enquiry, clinic), connection)
+        if outcome == FAILED:
+            # The mail server is down or slow: the next email would only fail or wait too.
+            return False
+        done &= outcome == SENT
     return done
 
 
@@ -126,25 +140,26 @@ def _release(enquiry, done):
     Enquiry.objects.filter(pk=enquiry.pk, notify_attempts=attempts).update(notify_after=after)
 
 
-def _send(enquiry, sent_field, message):
+def _send(enquiry, sent_field, message, connection):
+    """SENT, FAILED (the mail server failed) or SKIPPED (no one to send it to)."""
     subject, body, recipients = message
     if not recipients:
         logger.warning("Enquiry %s: no notification address is set", enquiry.reference)
-        return False
+        return SKIPPED
     try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients, connection=connection)
     except Exception as error:  # any mail failure: keep it pending, try again later
         logger.warning(
             "Enquiry %s: email not sent (%s); it will be retried",
             enquiry.reference,
             error.__class__.__name__,
         )
-        return False
+        return FAILED
     # Only if not yet recorded: a sender whose claim went stale may finish late.
     Enquiry.objects.filter(pk=enquiry.pk, **{f"{sent_field}__isnull": True}).update(
         **{sent_field: timezone.now()}
     )
-    return True
+    return SENT
 
 
 def _staff_email(enquiry, clinic):

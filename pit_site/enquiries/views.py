@@ -16,7 +16,7 @@ from pit_site.pages.pagecache import content_version
 
 from .forms import EnquiryForm
 from .models import Enquiry
-from .notifications import send_notifications
+from .notifications import REQUEST_TIMEOUT, send_notifications
 
 logger = logging.getLogger(__name__)
 REFERENCE_SALT = "enquiries.sent"
@@ -120,7 +120,9 @@ def store(form, rate_limited=False):
             pk = enquiry.pk
             # robust: a failure while notifying is logged, never shown to the patient, and
             # leaves the notification pending for send_pending_notifications.
-            transaction.on_commit(lambda: send_notifications(pk), robust=True)
+            transaction.on_commit(
+                lambda: send_notifications(pk, timeout=REQUEST_TIMEOUT), robust=True
+            )
     return enquiry
 
 

@@ -9,7 +9,16 @@ from django.core.management import call_command
 
 
 class DownEmailBackend(BaseEmailBackend):
+    """Every send fails; ``attempts`` records the timeout each failed send was given."""
+
+    attempts = []
+
+    def __init__(self, timeout=None, **kwargs):
+        super().__init__(**kwargs)
+        self.timeout = timeout
+
     def send_messages(self, messages):
+        self.attempts.append(self.timeout)
         raise smtplib.SMTPConnectError(421, "Service not available")
 
 

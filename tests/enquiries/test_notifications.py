@@ -13,7 +13,7 @@ from django.utils import timezone
 from pit_site.enquiries import notifications, views
 from pit_site.enquiries.models import Enquiry
 from tests.conftest import make_staff, soup
-from tests.enquiries.failing_mail import OverlappingRunBackend
+from tests.enquiries.failing_mail import DownEmailBackend, OverlappingRunBackend
 from tests.enquiries.test_contact_form import valid
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +79,25 @@ def test_mail_server_down_enquiry_saved_patient_confirmed_retry_sends_once(
     assert not enquiry.notification_pending
 
 
+def test_a_failing_mail_server_holds_up_the_patient_once_and_briefly(
+    client, settings, django_capture_on_commit_callbacks
+):
+    DownEmailBackend.attempts.clear()
+    settings.EMAIL_BACKEND, settings.EMAIL_TIMEOUT = DOWN, 10
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/contact/", valid(client)).status_code == 302
+    # Two emails are owed, but after the first fails the second is left for the retry, and
+    # the mail server gets a short timeout while the patient waits for the confirmation.
+    assert DownEmailBackend.attempts == [notifications.REQUEST_TIMEOUT]
+    assert notifications.REQUEST_TIMEOUT < settings.EMAIL_TIMEOUT
+    enquiry = Enquiry.objects.get()
+    assert enquiry.staff_notified_at is None and enquiry.acknowledged_at is None
+
+    wait_over(enquiry)
+    retry()
+    assert DownEmailBackend.attempts[1:] == [None]  # cron: the full EMAIL_TIMEOUT
+
+
 def test_an_error_while_notifying_never_reaches_the_patient(
     client, monkeypatch, mailoutbox, django_capture_on_commit_callbacks, caplog
 ):
@@ -102,7 +121,7 @@ def test_even_a_failure_of_the_whole_send_shows_the_confirmation(
     """The enquiry is committed: whatever goes wrong after that, the patient must not get a 500
     and send it again."""
 
-    def database_gone(enquiry_id):
+    def database_gone(enquiry_id, timeout=None):
         raise OperationalError("database is locked")
 
     monkeypatch.setattr(views, "send_notifications", database_gone)
