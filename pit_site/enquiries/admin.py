@@ -4,7 +4,8 @@ import re
 import phonenumbers
 from django.conf import settings
 from django.contrib import admin, messages
-from django.db.models import Case, Value, When
+from django.contrib.auth import get_user_model
+from django.db.models import Case, Q, Value, When
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -110,6 +111,27 @@ class EnquiryAdmin(admin.ModelAdmin):
         # New enquiries first, then the rest; newest first within each.
         new_first = Case(When(status=Status.NEW, then=Value(0)), default=Value(1))
         return [new_first.asc(), "-created_at"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name != "assigned_to":
+            return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        # Only people who can work enquiries (and anyone already holding one), by name.
+        can_work = (
+            Q(is_superuser=True)
+            | Q(groups__permissions__codename="change_enquiry")
+            | Q(user_permissions__codename="change_enquiry")
+        )
+        kwargs["queryset"] = (
+            get_user_model()
+            .objects.filter(
+                (can_work & Q(is_active=True, is_staff=True)) | Q(assigned_enquiries__isnull=False)
+            )
+            .distinct()
+            .order_by("first_name", "last_name", "username")
+        )
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        field.label_from_instance = lambda user: user.get_full_name() or user.get_username()
+        return field
 
     def get_search_results(self, request, queryset, search_term):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)

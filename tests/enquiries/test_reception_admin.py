@@ -143,6 +143,21 @@ def test_detail_is_read_only_for_patient_data_with_notes_and_history(desk, recep
     assert "Left a voicemail." in page and "Rosa" in page
 
 
+def test_enquiries_can_be_assigned_only_to_people_who_can_work_them(desk, reception, editor):
+    other = make_staff("ravi", "reception", "Ravi Desk")
+    other.is_active = False  # has left the clinic
+    other.save()
+    enquiry = make_enquiry()
+    html = soup(desk.get(f"{LIST}{enquiry.pk}/change/"))
+    names = [o.text for o in html.select("select[name=assigned_to] option") if o["value"]]
+    assert names == ["Rosa Reception"]  # not the content editor, nor someone who has left
+
+    Enquiry.objects.filter(pk=enquiry.pk).update(assigned_to=other)
+    html = soup(desk.get(f"{LIST}{enquiry.pk}/change/"))
+    selected = html.select_one("select[name=assigned_to] option[selected]")
+    assert selected.text == "Ravi Desk"  # whoever holds it can still be seen and kept
+
+
 def test_admin_index_counts_new_enquiries(desk):
     make_enquiry()
     make_enquiry()
