@@ -145,6 +145,21 @@ def test_markdownx_own_unsafe_views_are_not_mounted(editor_client, url):
     assert not Image.objects.exists()
 
 
+def test_no_url_anywhere_leads_to_a_markdownx_view():
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    def views(patterns):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from views(pattern.url_patterns)
+            elif isinstance(pattern, URLPattern):
+                yield pattern.callback
+
+    modules = {getattr(view, "__module__", "") or "" for view in views(get_resolver().url_patterns)}
+    assert "pit_site.pages.editor" in modules
+    assert not [module for module in modules if module.startswith("markdownx")]
+
+
 def test_preview_uses_the_sanitising_renderer(editor_client):
     response = editor_client.post(
         "/editor/preview/",
