@@ -293,3 +293,15 @@ def test_actions_on_a_page_the_renderer_now_refuses_say_so_and_change_nothing(
         assert "“Knee pain” was not changed: This text nests lists or quotes too deeply" in text
     knee.refresh_from_db()
     assert knee.last_reviewed is None and knee.status == Status.PUBLISHED
+
+
+def test_the_page_list_shows_each_grade_and_flags_one_over_the_target(editor_client, knee):
+    Page.objects.filter(pk=knee.pk).update(reading_grade=11.2)
+    html = soup(editor_client.get("/admin/pages/page/?q=Knee"))
+    cell = html.select_one("#result_list tbody tr .field-grade")
+    assert cell.text.strip() == "11.2" and cell.select_one(".badge-bad")
+    faq = Page.objects.get(path="faqs")
+    html = soup(editor_client.get("/admin/pages/page/?q=Questions"))
+    cells = [td for td in html.select("#result_list tbody tr") if faq.title in td.text]
+    grade = cells[0].select_one(".field-grade")
+    assert grade.text.strip() == str(faq.reading_grade) and not grade.select_one(".badge-bad")
