@@ -2,7 +2,8 @@
 
 Safe by default: DEBUG is off unless DJANGO_DEBUG says otherwise, and with DEBUG off the
 site refuses to start without a real secret key. Local runs get their settings from the
-Makefile, not from weak defaults here. The README lists every variable.
+Makefile and the optional .env file, not from weak defaults here. The README lists every
+variable.
 """
 
 import os
@@ -12,9 +13,15 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from dotenv import load_dotenv
 from phonenumbers import SUPPORTED_REGIONS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# An optional .env file in the project folder (`make setup` puts the secret key there), so that
+# manage.py commands work as written. Real environment variables win over it: production sets
+# those. DJANGO_ENV_FILE names another file (os.devnull: none).
+load_dotenv(os.environ.get("DJANGO_ENV_FILE", BASE_DIR / ".env"), override=False)
 
 
 def env_bool(name, default=False):
@@ -180,7 +187,10 @@ MARKDOWNX_EDITOR_RESIZABLE = False
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # Enquiries (the contact form).
-SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# For links in staff emails; locally, the port the site is served on (`make run PORT=8765`).
+SITE_URL = (
+    os.environ.get("DJANGO_SITE_URL") or f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
+).rstrip("/")
 ENQUIRY_RATE_LIMIT = os.environ.get("ENQUIRY_RATE_LIMIT", "5/h").strip().lower()
 if ENQUIRY_RATE_LIMIT != "off" and not re.fullmatch(r"\d+/\d*[smhd]", ENQUIRY_RATE_LIMIT):
     raise ImproperlyConfigured('ENQUIRY_RATE_LIMIT must look like "5/h" (or "off").')
@@ -203,6 +213,9 @@ ENQUIRY_RETENTION_DAYS = int(os.environ.get("ENQUIRY_RETENTION_DAYS", "365"))
 # the header it sets (e.g. HTTP_X_REAL_IP); never a header clients can set themselves.
 CLIENT_IP_HEADER = os.environ.get("DJANGO_CLIENT_IP_HEADER", "REMOTE_ADDR")
 RATELIMIT_IP_META_KEY = "pit_site.security.client_ip"
+# Addresses of the reverse proxies whose X-Forwarded-* / X-Real-IP headers are believed
+# (pit_site/proxy.py); from anyone else those headers are dropped. "*" trusts every address.
+FORWARDED_ALLOW_IPS = env_list("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 EMAIL_BACKEND = os.environ.get(
     "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"

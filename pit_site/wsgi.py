@@ -1,4 +1,4 @@
-"""WSGI entry point (gunicorn pit_site.wsgi)."""
+"""WSGI entry point: `granian --interface wsgi pit_site.wsgi:application` (see the Procfile)."""
 
 import os
 
@@ -12,3 +12,8 @@ from pit_site.pages.pagecache import PageCache  # noqa: E402  (needs settings lo
 
 # Published pages are served to patients from the shared cache, in front of Django.
 application = PageCache(django_application)
+
+from pit_site.proxy import TrustedProxyHeaders  # noqa: E402
+
+# Outermost: the page cache and Django see proxy headers only from the proxy.
+application = TrustedProxyHeaders(application)

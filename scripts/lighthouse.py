@@ -2,7 +2,7 @@
 """Lighthouse 12 scores and page weight of the key pages, against the real stack.
 
 Without --url the script builds the site with scripts/livesite.py, as the browser tests do
-(migrate, load_content, collectstatic, gunicorn -c pit_site/gunicorn.conf.py + whitenoise, DEBUG
+(migrate, load_content, collectstatic, the Procfile's web: line (granian) + whitenoise, DEBUG
 off, DJANGO_SECURE=0) on a throw-away SQLite database, runs Lighthouse against it and stops it.
 With --url it audits a server you already run (e.g. `make run`).
 
@@ -34,14 +34,11 @@ import tempfile
 from pathlib import Path
 
 from scripts.livesite import (
-    HOST,
     ROOT,
     StackError,
-    free_port,
-    gunicorn_command,
     prepare,
     site_env,
-    start,
+    start_web,
 )
 
 LIGHTHOUSE = ROOT / "scripts" / "node_modules" / ".bin" / "lighthouse"
@@ -58,16 +55,14 @@ SHORT = {"performance": "perf", "accessibility": "a11y", "best-practices": "best
 
 def start_site(tmp):
     """The real stack on a throw-away database; a livesite.Server (stop it when done)."""
-    port = free_port()  # known before the start: the site's own links name it
     env = site_env(
         f"sqlite:///{tmp / 'lighthouse.sqlite3'}",
         tmp,
-        DJANGO_SITE_URL=f"http://{HOST}:{port}",
         DJANGO_EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
     )
     prepare(env)
-    server = start("gunicorn", gunicorn_command("--workers", "2", port=port), env, tmp / "log")
-    return server.wait_until_serving(port=port)
+    # The site's own links name the port it is given (PORT): DJANGO_SITE_URL stays unset.
+    return start_web(env, tmp / "log", WEB_CONCURRENCY="2")
 
 
 def run_lighthouse(url, out_path, attempts=3):
@@ -174,7 +169,7 @@ def main():
         if args.url:
             base = args.url.rstrip("/")
         else:
-            print("Starting the site (migrate, load_content, gunicorn)...", flush=True)
+            print("Starting the site (migrate, load_content, the web server)...", flush=True)
             try:
                 server = start_site(tmp)
             except StackError as error:

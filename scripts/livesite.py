@@ -2,8 +2,9 @@
 
 One place knows how to run this site the way production does, on a throw-away database:
 the environment (DEBUG off, no Redis unless asked for), migrate + load_content (+ collectstatic
-when the collected files are older than static/) in one Django start-up, gunicorn on a port the
-OS picks, waiting until it answers, and stopping it. tests/browser/conftest.py,
+when the collected files are older than static/) in one Django start-up, the Procfile's `web:`
+command line (the production server, the very line `make run` runs) on a free port, waiting
+until it answers, and stopping it. tests/browser/conftest.py, tests/test_slow_clients.py,
 tests/enquiries/test_concurrency.py (through measure_enquiry_concurrency), bench.py and
 lighthouse.py all start their servers with it. Failures raise StackError with the server's log.
 
@@ -15,9 +16,8 @@ import contextlib
 import html.parser
 import http.cookiejar
 import os
-import re
 import secrets
-import shutil
+import shlex
 import signal
 import socket
 import subprocess
@@ -32,8 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
 START_TIMEOUT = 30  # seconds for a server to answer
 COMMAND_TIMEOUT = 300  # seconds for migrate + load_content (+ collectstatic)
-LISTENING_RE = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+)")
-GUNICORN_CONFIG = ROOT / "pit_site" / "gunicorn.conf.py"
+PROCFILE = ROOT / "Procfile"
+PORT_ATTEMPTS = 3  # a free port can be taken by someone else before the server binds it
 
 # migrate, load_content and (when asked) collectstatic in one process: one Django start-up.
 # `preamble` (see prepare) runs first, before Django loads anything.
@@ -112,18 +112,30 @@ def prepare(env, preamble=""):
     python(["-c", preamble + PREPARE, *args], env, "migrate/load_content")
 
 
-def gunicorn():
-    """The gunicorn beside this Python, else the project's .venv, else on PATH."""
-    for candidate in (
-        Path(sys.executable).parent / "gunicorn",
-        ROOT / ".venv" / "bin" / "gunicorn",
-    ):
-        if candidate.exists():
-            return str(candidate)
-    found = shutil.which("gunicorn")
-    if not found:
-        raise StackError("gunicorn is not installed (make setup)")
-    return found
+def procfile_command(kind="web"):
+    """The Procfile's command line for kind ("web: ..."), as written there."""
+    for line in PROCFILE.read_text().splitlines():
+        name, colon, command = line.partition(":")
+        if colon and name.strip() == kind and command.strip():
+            return command.strip()
+    raise StackError(f"{PROCFILE} has no {kind}: line")
+
+
+def web_command(program=None):
+    """The Procfile's web: line, run by /bin/sh as Procfile runners do (exec, so signals reach
+    the server). program replaces its first word (e.g. a `python -c` wrapper around granian)."""
+    line = procfile_command()
+    if program:
+        line = shlex.join(program) + " " + line.split(None, 1)[1]
+    return ["/bin/sh", "-c", "exec " + line]
+
+
+def web_env(env, port, **settings):
+    """env for web_command on HOST:port, with this Python's bin folder (then .venv's) first on
+    PATH so the Procfile finds the installed server. Keyword arguments add variables."""
+    folders = [str(Path(sys.executable).parent), str(ROOT / ".venv" / "bin")]
+    path = os.pathsep.join([*folders, env.get("PATH", os.defpath)])
+    return {**env, "PATH": path, "WEB_HOST": HOST, "PORT": str(port), **settings}
 
 
 def free_port():
@@ -140,7 +152,7 @@ class Server:
     base_url: str = ""
 
     def stop(self):
-        """Stop it (gunicorn on SIGTERM, nginx on SIGINT: both shut down quickly)."""
+        """Stop it (granian or gunicorn on SIGTERM, nginx on SIGINT: all shut down quickly)."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT if self.name == "nginx" else signal.SIGTERM)
             try:
@@ -152,64 +164,63 @@ class Server:
     def log_text(self):
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
-    def wait_until_serving(self, path="/", port=None, timeout=START_TIMEOUT):
-        """Wait until path answers 200; without port, read it from gunicorn's log."""
+    def wait_until_serving(self, path, port, timeout=START_TIMEOUT):
+        """Wait until path answers 200 on HOST:port."""
+        self.base_url = f"http://{HOST}:{port}"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise StackError(
                     f"{self.name} exited with {self.process.returncode}:\n{self.log_text()}"
                 )
-            if port is None:
-                match = LISTENING_RE.search(self.log_text())
-                port = int(match.group(1)) if match else None
-            if port is not None:
-                self.base_url = f"http://{HOST}:{port}"
-                try:
-                    with urllib.request.urlopen(self.base_url + path, timeout=2) as response:  # noqa: S310
-                        if response.status == 200:
-                            return self
-                except (urllib.error.URLError, ConnectionError, TimeoutError):
-                    pass
+            try:
+                with urllib.request.urlopen(self.base_url + path, timeout=2) as response:  # noqa: S310
+                    if response.status == 200:
+                        return self
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
             time.sleep(0.2)
         self.stop()
         raise StackError(f"{self.name} did not answer within {timeout} s:\n{self.log_text()}")
 
 
 def start(name, command, env, log, stdout=None, cwd=ROOT):
-    """Start a server process (its own session, so Ctrl+C in a terminal reaches only us)."""
+    """Start a server process (its own session, so Ctrl+C in a terminal reaches only us).
+
+    Its standard error goes to log, and so does its standard output unless stdout names a file
+    (granian logs to standard output).
+    """
     with open(log, "w") as errors, open(stdout or os.devnull, "w") as out:
+        out = out if stdout else errors
         process = subprocess.Popen(  # noqa: S603
             command, cwd=cwd, env=env, stdout=out, stderr=errors, start_new_session=True
         )
     return Server(name, process, Path(log))
 
 
-def gunicorn_command(*options, port=0, program=None):
-    """gunicorn with the project's config file, on loopback; port 0 lets the OS pick one
-    (Server.wait_until_serving reads it back from the log).
+def start_web(env, log, stdout=None, path="/", name="web", program=None, **settings):
+    """Start the Procfile's web: line on a free port and wait until path answers 200.
 
-    Options given here override the config file's. With "--worker-class sync" also pass
-    "--threads 1": gunicorn turns sync into gthread when threads > 1, as the config sets.
+    settings are extra environment variables (WEB_CONCURRENCY="4", ...). The port is picked
+    first and handed over in PORT; if someone takes it in between, another one is tried.
     """
-    return [
-        *(program or [gunicorn()]),
-        "-c",
-        str(GUNICORN_CONFIG),
-        "pit_site.wsgi",
-        "--bind",
-        f"{HOST}:{port}",
-        "--no-control-socket",
-        *options,
-    ]
+    attempts = PORT_ATTEMPTS
+    while True:
+        port = free_port()
+        server = start(name, web_command(program), web_env(env, port, **settings), log, stdout)
+        try:
+            return server.wait_until_serving(path, port=port)
+        except StackError:
+            attempts -= 1
+            if not attempts or "Address already in use" not in server.log_text():
+                raise
 
 
 @contextlib.contextmanager
-def serving(name, command, env, log, stdout=None, path="/"):
-    """Start a server, wait until path answers, yield the Server and stop it on leaving."""
-    server = start(name, command, env, log, stdout)
+def serving_web(env, log, stdout=None, path="/", name="web", program=None, **settings):
+    """start_web as a context manager: yields the Server and stops it on leaving."""
+    server = start_web(env, log, stdout, path, name, program, **settings)
     try:
-        server.wait_until_serving(path)
         yield server
     finally:
         server.stop()

@@ -1,8 +1,8 @@
 #!/usr/bin/env python
-"""Send many contact-form enquiries at the same moment to a real gunicorn, and count the damage.
+"""Send many contact-form enquiries at the same moment to the real server, and count the damage.
 
 For each backend the script builds the real stack with scripts/livesite.py (migrate,
-load_content, gunicorn with 4 sync workers, DEBUG off) on a throw-away database,
+load_content, the Procfile's web: line with 4 workers, DEBUG off) on a throw-away database,
 with ENQUIRY_RATE_LIMIT=off. N clients each GET /contact/ with their own cookie jar, wait
 until the form is old enough not to look like a bot (3.2 s), then all POST at once. It then
 reads the database directly and prints one row per backend:
@@ -11,14 +11,14 @@ reads the database directly and prints one row per backend:
     sqlite-plain  SQLite's own defaults (rollback journal, DEFERRED, 5 s), for comparison;
                   settings.py always sets WAL/IMMEDIATE, so this row empties
                   DATABASES["default"]["OPTIONS"] at run time in the site's own processes
-                  (`python -c` wrappers around the setup commands and gunicorn), not in the file
+                  (`python -c` wrappers around the setup commands and granian), not in the file
     postgresql    a fresh pit_concurrency_<random> database on 127.0.0.1:5432 (user
                   postgres), dropped afterwards; skipped when nothing answers there
 
 Usage (from the project root):
 
-    DJANGO_SECRET_KEY="$(cat .secret_key)" .venv/bin/python \\
-        -m scripts.measure_enquiry_concurrency -n 50 200 [--backend sqlite postgresql]
+    .venv/bin/python -m scripts.measure_enquiry_concurrency -n 50 200
+    .venv/bin/python -m scripts.measure_enquiry_concurrency -n 50 --backend sqlite postgresql
 
 tests/enquiries/test_concurrency.py imports this module for the same harness.
 """
@@ -42,9 +42,8 @@ from scripts.livesite import (
     StackError,
     cookie_opener,
     form_inputs,
-    gunicorn_command,
     prepare,
-    serving,
+    serving_web,
     site_env,
 )
 
@@ -56,7 +55,7 @@ BACKENDS = {
 WORKERS = 4
 MIN_SECONDS = 3  # ENQUIRY_MIN_SECONDS given to the site
 FORM_AGE = 3.2  # how long the clients wait after the GETs before posting
-START_SECONDS = 400  # at most, for migrate + load_content + gunicorn (for the tests' timeout)
+START_SECONDS = 400  # at most, for migrate + load_content + the server (for the tests' timeout)
 GET_TIMEOUT = 20
 POST_TIMEOUT = 60
 BARRIER_TIMEOUT = 30
@@ -64,17 +63,17 @@ PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 SENT_PATH = "/contact/sent/"
 
 # Run before Django loads anything in the "sqlite-plain" processes: back to SQLite's defaults.
-# gunicorn (without --preload) imports the site in each worker after the fork, so the workers
-# inherit these already-loaded, already-changed settings.
+# granian imports the site in each worker after the fork, so the workers inherit these
+# already-loaded, already-changed settings.
 PLAIN_SQLITE_PREAMBLE = (
     "import sys\nfrom django.conf import settings\nsettings.DATABASES['default']['OPTIONS'] = {}\n"
 )
-PLAIN_GUNICORN = PLAIN_SQLITE_PREAMBLE + (
-    "from gunicorn.app.wsgiapp import run\nsys.argv[0] = 'gunicorn'\nsys.exit(run())\n"
+PLAIN_GRANIAN = PLAIN_SQLITE_PREAMBLE + (
+    "from granian.cli import cli\nsys.argv[0] = 'granian'\ncli()\n"
 )
 
 
-# --- The site: database, set-up, gunicorn ---------------------------------------------------
+# --- The site: database, set-up, server ------------------------------------------------------
 
 
 def postgres_available():
@@ -117,7 +116,7 @@ class Site:
         return self.server.base_url
 
     def stop(self):
-        """Stop gunicorn (the database stays until running_site ends)."""
+        """Stop the server (the database stays until running_site ends)."""
         self.server.stop()
 
     @property
@@ -171,13 +170,14 @@ def running_site(backend, tmp):
             database_url, tmp, ENQUIRY_RATE_LIMIT="off", ENQUIRY_MIN_SECONDS=str(MIN_SECONDS)
         )
         prepare(env, PLAIN_SQLITE_PREAMBLE if plain else "")
-        command = gunicorn_command(
-            *("--workers", str(WORKERS), "--worker-class", "sync", "--threads", "1"),
-            *("--graceful-timeout", "5"),
-            program=[sys.executable, "-c", PLAIN_GUNICORN] if plain else None,
-        )
         server = stack.enter_context(
-            serving(f"gunicorn ({backend})", command, env, tmp / f"gunicorn-{backend}.stderr")
+            serving_web(
+                env,
+                tmp / f"web-{backend}.stderr",
+                name=f"web ({backend})",
+                program=[sys.executable, "-c", PLAIN_GRANIAN] if plain else None,
+                WEB_CONCURRENCY=str(WORKERS),
+            )
         )
         yield Site(backend, database_url, server, env)
 

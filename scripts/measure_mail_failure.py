@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """What a patient sees, and what is kept, when the clinic's mail server fails.
 
-The real stack (scripts/livesite.py: migrate, load_content, gunicorn with 2 sync workers,
+The real stack (scripts/livesite.py: migrate, load_content, the Procfile's server, 2 workers,
 DEBUG off, SMTP email) runs on a throw-away SQLite database, with the mail server on loopback
 in one of three states, one after another:
 
@@ -18,7 +18,7 @@ time: every owed email once, then none.
 
 Usage (from the project root):
 
-    DJANGO_SECRET_KEY="$(cat .secret_key)" .venv/bin/python -m scripts.measure_mail_failure [-n 10]
+    .venv/bin/python -m scripts.measure_mail_failure -n 10
 """
 
 import argparse
@@ -41,10 +41,9 @@ from scripts.livesite import (
     cookie_opener,
     form_inputs,
     free_port,
-    gunicorn_command,
     manage,
     prepare,
-    serving,
+    serving_web,
     site_env,
 )
 
@@ -159,8 +158,7 @@ def measure(n):
             ENQUIRY_MIN_SECONDS=str(MIN_SECONDS),
         )
         prepare(env)
-        command = gunicorn_command("--workers", "2", "--worker-class", "sync", "--threads", "1")
-        with serving("gunicorn", command, env, tmp / "gunicorn.log") as server:
+        with serving_web(env, tmp / "web.log", WEB_CONCURRENCY="2") as server:
             stored_before = 0
             for state in ("refused", "silent"):
                 with mail_server(state, port):

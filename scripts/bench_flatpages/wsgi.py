@@ -1,4 +1,4 @@
-"""WSGI entry point: gunicorn --chdir scripts bench_flatpages.wsgi"""
+"""WSGI entry point for the bench (scripts/bench.py serves it with granian)."""
 
 import os
 

@@ -1,11 +1,11 @@
-"""Fixtures for the browser tests: the real stack (migrate, load_content, gunicorn, started by
-scripts/livesite.py) on a throw-away SQLite file with a content editor account (EDITOR, see
-editor_account) and a reception account (RECEPTION, see reception_account), and one headless
-Chromium shared by every test.
+"""Fixtures for the browser tests: the real stack (migrate, load_content, the Procfile's web
+server, started by scripts/livesite.py) on a throw-away SQLite file with a content editor
+account (EDITOR, see editor_account) and a reception account (RECEPTION, see
+reception_account), and one headless Chromium shared by every test.
 
 The contact form's defences are set for tests: no per-IP rate limit, a short minimum time
 (ENQUIRY_MIN_SECONDS in helpers.py) before a sent form counts as a person's, and emails
-printed to gunicorn's stdout instead of sent.
+printed to the server's stdout instead of sent.
 
 These tests never use pytest-django's database: nothing here is marked django_db, and the
 site runs in its own process with its own DATABASE_URL.
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.livesite import StackError, gunicorn_command, manage, prepare, site_env, start
+from scripts.livesite import StackError, manage, prepare, site_env, start_web
 
 from .helpers import ENQUIRY_MIN_SECONDS, viewport_size
 
@@ -84,7 +84,7 @@ def _started(what):
 
 @pytest.fixture(scope="session")
 def site_url(tmp_path_factory):
-    """Base URL (no trailing slash) of the real site served by gunicorn, DEBUG off."""
+    """Base URL (no trailing slash) of the real site (the Procfile's web: line), DEBUG off."""
     _require_chromium()
     tmp = tmp_path_factory.mktemp("browser-site")
     env = site_env(
@@ -97,15 +97,15 @@ def site_url(tmp_path_factory):
     _started(lambda: prepare(env))
     for account in (EDITOR, RECEPTION):
         _started(lambda account=account: _create_staff_user(account, env))
-    command = gunicorn_command("--workers", "2", "--graceful-timeout", "5")
-    server = start("gunicorn", command, env, tmp / "gunicorn.stderr", tmp / "gunicorn.stdout")
-    _started(server.wait_until_serving)
+    server = _started(
+        lambda: start_web(env, tmp / "web.stderr", tmp / "web.stdout", WEB_CONCURRENCY="2")
+    )
     try:
         yield server.base_url
     finally:
         server.stop()
     log = server.log_text()
-    assert not _unexpected_exceptions(log), f"gunicorn logged an exception:\n{log}"
+    assert not _unexpected_exceptions(log), f"the server logged an exception:\n{log}"
 
 
 # Django logs a refused admin page (403) with its traceback; the tests ask for some on purpose.

@@ -1,7 +1,7 @@
 """Shared pieces for the browser tests: the page list, viewports and small page checks.
 
 Nothing here touches Django or its database; the browser tests only talk HTTP to a real
-gunicorn started by conftest.py.
+web server started by conftest.py.
 """
 
 import os

@@ -1,6 +1,6 @@
 """Fifty patients press "Send" at the same moment: every enquiry is stored, once, and answered.
 
-The real stack (migrate, load_content, gunicorn with 4 sync workers, DEBUG off, rate limit
+The real stack (migrate, load_content, the Procfile's server with 4 workers, DEBUG off, rate limit
 off) runs in subprocesses on a throw-away SQLite file and, when PostgreSQL answers on
 127.0.0.1:5432, on a fresh temporary PostgreSQL database (dropped afterwards). The harness
 is scripts/measure_enquiry_concurrency.py (built on scripts/livesite.py), which prints the
@@ -69,7 +69,7 @@ def test_simultaneous_enquiries_are_all_stored_once(backend, sites):
     assert burst.exceptions == []
     assert burst.successes == N, f"not all answered 302 to /contact/sent/: {burst.failures()}"
     log = site.log
-    assert "Traceback" not in log, f"gunicorn logged an exception:\n{log}"
+    assert "Traceback" not in log, f"the server logged an exception:\n{log}"
 
     rows = site.enquiries()
     references = [reference for reference, _spam in rows]

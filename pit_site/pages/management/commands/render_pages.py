@@ -27,4 +27,5 @@ class Command(BaseCommand):
                 stale += 1
         if stale:
             bump_version()  # update() sends no signals
-        self.stdout.write(f"{stale} page(s) re-rendered")
+        if stale or options["verbosity"] > 0:  # -v 0 (make run): quiet unless something changed
+            self.stdout.write(f"{stale} page(s) re-rendered")
