@@ -1,6 +1,8 @@
 """Settings come from the environment and are safe by default."""
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -12,21 +14,28 @@ GOOD_KEY = "k" * 20 + "-random-enough-for-a-test-run-of-the-settings" * 2
 
 
 def load_settings(**env):
-    """Import the settings in a clean process with exactly these variables."""
+    """Import the settings in a clean process with exactly these variables (and no .env file,
+    unless DJANGO_ENV_FILE is given)."""
     base = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))
+        if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "PORT"))
     }
     code = (
         "import json, django; from django.conf import settings as s; django.setup();"
         "print(json.dumps({'debug': s.DEBUG, 'hosts': s.ALLOWED_HOSTS, "
         "'db': s.DATABASES['default']['ENGINE'], 'name': s.DATABASES['default']['NAME'], "
-        "'cache': s.CACHES['default']['BACKEND'], 'secure': s.SESSION_COOKIE_SECURE}))"
+        "'cache': s.CACHES['default']['BACKEND'], 'secure': s.SESSION_COOKIE_SECURE, "
+        "'site_url': s.SITE_URL}))"
     )
     return subprocess.run(
         [sys.executable, "-c", code],
-        env={**base, "DJANGO_SETTINGS_MODULE": "pit_site.settings", **env},
+        env={
+            **base,
+            "DJANGO_SETTINGS_MODULE": "pit_site.settings",
+            "DJANGO_ENV_FILE": os.devnull,
+            **env,
+        },
         capture_output=True,
         text=True,
         cwd=settings.BASE_DIR,
@@ -47,8 +56,6 @@ def test_refuses_weak_secret_keys(key):
 
 
 def test_production_defaults_are_safe():
-    import json
-
     result = load_settings(DJANGO_SECRET_KEY=GOOD_KEY, DJANGO_ALLOWED_HOSTS="clinic.example")
     values = json.loads(result.stdout)
     assert values["debug"] is False
@@ -59,8 +66,6 @@ def test_production_defaults_are_safe():
 
 
 def test_debug_can_be_asked_for_and_then_needs_no_key():
-    import json
-
     assert json.loads(load_settings(DJANGO_DEBUG="1").stdout)["debug"] is True
 
 
@@ -70,8 +75,6 @@ def test_nonsense_debug_value_is_refused():
 
 
 def test_database_and_cache_urls():
-    import json
-
     values = json.loads(
         load_settings(
             DJANGO_SECRET_KEY=GOOD_KEY,
@@ -87,3 +90,61 @@ def test_database_and_cache_urls():
 @pytest.mark.django_db
 def test_no_model_change_is_missing_a_migration():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_site_address_follows_the_port_unless_set():
+    # Staff emails link here: `make run PORT=8765` must not send them to port 8000.
+    values = json.loads(load_settings(DJANGO_SECRET_KEY=GOOD_KEY, PORT="8765").stdout)
+    assert values["site_url"] == "http://127.0.0.1:8765"
+    values = json.loads(load_settings(DJANGO_SECRET_KEY=GOOD_KEY).stdout)
+    assert values["site_url"] == "http://127.0.0.1:8000"
+    values = json.loads(
+        load_settings(
+            DJANGO_SECRET_KEY=GOOD_KEY, PORT="8765", DJANGO_SITE_URL="https://clinic.example/"
+        ).stdout
+    )
+    assert values["site_url"] == "https://clinic.example"
+
+
+def test_settings_read_an_env_file_and_real_variables_win(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text(
+        f"# written by make setup\nDJANGO_SECRET_KEY={GOOD_KEY}\nDJANGO_ALLOWED_HOSTS=from.file\n"
+    )
+    values = json.loads(load_settings(DJANGO_ENV_FILE=str(env_file)).stdout)
+    assert values["hosts"] == ["from.file"]
+    values = json.loads(
+        load_settings(DJANGO_ENV_FILE=str(env_file), DJANGO_ALLOWED_HOSTS="clinic.example").stdout
+    )
+    assert values["hosts"] == ["clinic.example"]  # production's real variables override it
+
+
+def test_manage_py_works_without_exporting_the_key_when_the_project_has_a_env_file(tmp_path):
+    """The README's commands, pasted as written: the key comes from .env in the project folder."""
+    project = tmp_path / "project"
+    shutil.copytree(
+        settings.BASE_DIR,
+        project,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "node_modules", "staticfiles", "media", "db.sqlite3*", ".env",
+            "__pycache__", ".pytest_cache", ".ruff_cache",
+        ),
+    )  # fmt: skip
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+
+    def manage(*args):
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=project,
+            env=base,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    refused = manage("check")
+    assert refused.returncode != 0 and "Set DJANGO_SECRET_KEY" in refused.stderr
+    (project / ".env").write_text(f"DJANGO_SECRET_KEY={GOOD_KEY}\n")
+    result = manage("check")
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
