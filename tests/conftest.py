@@ -23,9 +23,13 @@ def soup(response):
 @pytest.fixture(autouse=True)
 def clear_cache(request):
     """Start every test with an empty cache. The database cache is rolled back with each
-    test's transaction; other caches (Redis in CI) outlive it, so they are cleared."""
+    test's transaction; other caches (Redis in CI) outlive it, so they are cleared. The
+    contact page each process keeps per content version goes too: the version restarts."""
     from django.core.cache import cache
 
+    from pit_site.enquiries.views import forget_blank_page
+
+    forget_blank_page()
     uses_db = {"db", "transactional_db"} & set(
         request.fixturenames
     ) or request.node.get_closest_marker("django_db")

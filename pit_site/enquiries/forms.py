@@ -17,6 +17,11 @@ OTHER_CONDITION = "Something else, or not sure"
 TICKED = "on"
 
 
+def shown_token():
+    """The form's signed "shown" time: when it was handed out, for the timing check."""
+    return signing.TimestampSigner(salt=TIMING_SALT).sign(str(time.time()))
+
+
 def readable(value):
     """Refuse text with characters that did not arrive intact (sent as broken UTF-8)."""
     if "\ufffd" in value:
@@ -120,7 +125,7 @@ class EnquiryForm(forms.ModelForm):
             self.fields[name].validators.append(readable)
         self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
         if not self.is_bound:
-            self.initial["shown"] = signing.TimestampSigner(salt=TIMING_SALT).sign(str(time.time()))
+            self.initial["shown"] = shown_token()
 
     def clean_name(self):
         return " ".join(self.cleaned_data["name"].split())

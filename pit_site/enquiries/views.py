@@ -3,8 +3,10 @@ import logging
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.http import QueryDict
+from django.http import HttpResponse, QueryDict
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
@@ -14,13 +16,20 @@ from django_ratelimit.core import is_ratelimited
 from pit_site.pages.models import Page
 from pit_site.pages.pagecache import content_version
 
-from .forms import EnquiryForm
+from .forms import EnquiryForm, shown_token
 from .models import Enquiry
 from .notifications import REQUEST_TIMEOUT, send_notifications
 
 logger = logging.getLogger(__name__)
 REFERENCE_SALT = "enquiries.sent"
 RATE_UNITS = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
+# The empty contact page is the same for every visitor but for its CSRF token and its signed
+# "shown" time. Each process renders it once per content version with these two slots and
+# fills them in per request: that rendering was nearly all of the page's time. Nothing about
+# a visitor is kept.
+CSRF_SLOT = "pit-slot-csrf-token"
+SHOWN_SLOT = "pit-slot-form-shown"
+_blank = {}  # {content version: the page's HTML with the slots}, the current version only
 
 
 def privacy_version():
@@ -90,10 +99,35 @@ def contact(request):
             token = signing.dumps(enquiry.reference, salt=REFERENCE_SALT)
             return redirect(f"{reverse('enquiries:sent')}?ref={token}")
     else:
-        form = EnquiryForm()
-    page = Page.objects.published().filter(path="contact").first()
-    context = {"form": form, "page": page, "content_version": content_version()}
+        html = blank_contact_page(request)
+        html = html.replace(CSRF_SLOT, get_token(request)).replace(SHOWN_SLOT, shown_token())
+        return HttpResponse(html)
+    context = {"form": form, "page": contact_page()}
     return render(request, "enquiries/contact.html", context)
+
+
+def contact_page():
+    return Page.objects.published().filter(path="contact").first()
+
+
+def blank_contact_page(request):
+    """The empty form's page with CSRF_SLOT and SHOWN_SLOT, rendered once per content version
+    (one look-up in the shared cache per request, so an edit shows at once)."""
+    version = content_version()
+    html = _blank.get(version)
+    if html is None:
+        form = EnquiryForm()
+        form.initial["shown"] = SHOWN_SLOT
+        context = {"form": form, "page": contact_page(), "csrf_token": CSRF_SLOT}
+        html = render_to_string("enquiries/contact.html", context, request)
+        _blank.clear()
+        _blank[version] = html
+    return html
+
+
+def forget_blank_page():
+    """Drop this process's copy (when the shared cache, and so the version, starts afresh)."""
+    _blank.clear()
 
 
 def store(form, rate_limited=False):
