@@ -86,6 +86,28 @@ def test_the_empty_form_is_rendered_once_and_follows_page_changes(client):
     assert "Wrist ganglion" not in options
 
 
+def test_each_visitor_gets_a_working_csrf_token_and_a_fresh_timing_token(settings):
+    """The page is rendered once; the two per-visitor values are filled in per request."""
+    from django.test import Client
+
+    settings.ENQUIRY_MIN_SECONDS = 3
+    visitors = [Client(enforce_csrf_checks=True) for _ in range(2)]
+    pages = [visitor.get("/contact/") for visitor in visitors]
+    tokens = [
+        soup(page).find("input", attrs={"name": "csrfmiddlewaretoken"})["value"] for page in pages
+    ]
+    assert tokens[0] != tokens[1]
+    for page in pages:
+        assert views.CSRF_SLOT not in page.content.decode()
+        assert views.SHOWN_SLOT not in page.content.decode()
+    refused = visitors[0].post("/contact/", {**valid(visitors[0]), "csrfmiddlewaretoken": "x"})
+    assert refused.status_code == 403
+    data = {**valid(visitors[1]), "csrfmiddlewaretoken": tokens[1]}
+    assert visitors[1].post("/contact/", data).status_code == 302
+    # The timing token was minted just now, so the enquiry is flagged as sent too fast.
+    assert Enquiry.objects.get().suspected_spam.startswith("Sent 0.")
+
+
 def test_happy_path_stores_first_then_redirects_to_a_reference(client, mailoutbox):
     response = client.post("/contact/", valid(client))
     assert response.status_code == 302 and response["Location"].startswith("/contact/sent/?ref=")
