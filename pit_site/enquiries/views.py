@@ -1,8 +1,11 @@
 import logging
+import time
 
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.http import HttpResponse, QueryDict
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
@@ -29,7 +32,10 @@ RATE_UNITS = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
 # a visitor is kept.
 CSRF_SLOT = "pit-slot-csrf-token"
 SHOWN_SLOT = "pit-slot-form-shown"
-_blank = {}  # {content version: the page's HTML with the slots}, the current version only
+# As the page cache: another process's edit shows within a second. This process's own writes
+# drop the copy at once (forget_blank_page).
+VERSION_CHECK_SECONDS = 1.0
+_blank = {}  # "html" with the slots, the content "version" it was made for, when "checked"
 
 
 def privacy_version():
@@ -111,22 +117,26 @@ def contact_page():
 
 
 def blank_contact_page(request):
-    """The empty form's page with CSRF_SLOT and SHOWN_SLOT, rendered once per content version
-    (one look-up in the shared cache per request, so an edit shows at once)."""
-    version = content_version()
-    html = _blank.get(version)
+    """The empty form's page with CSRF_SLOT and SHOWN_SLOT, rendered once per content version."""
+    now = time.monotonic()
+    if now - _blank.get("checked", -VERSION_CHECK_SECONDS) >= VERSION_CHECK_SECONDS:
+        version = content_version()
+        if version != _blank.get("version"):
+            _blank.pop("html", None)
+        _blank.update(version=version, checked=now)
+    html = _blank.get("html")
     if html is None:
         form = EnquiryForm()
         form.initial["shown"] = SHOWN_SLOT
         context = {"form": form, "page": contact_page(), "csrf_token": CSRF_SLOT}
-        html = render_to_string("enquiries/contact.html", context, request)
-        _blank.clear()
-        _blank[version] = html
+        html = _blank["html"] = render_to_string("enquiries/contact.html", context, request)
     return html
 
 
-def forget_blank_page():
-    """Drop this process's copy (when the shared cache, and so the version, starts afresh)."""
+@receiver([post_save, post_delete], dispatch_uid="enquiries.forget_blank_page")
+def forget_blank_page(**_signal_kwargs):
+    """Drop this process's copy after any write here (a page, the clinic's details...), without
+    a list of which models show on the page; also when the shared cache starts afresh."""
     _blank.clear()
 
 
