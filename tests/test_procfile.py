@@ -32,7 +32,7 @@ def test_defaults_serve_on_loopback_with_bounded_threads_restarts_and_timeouts()
     assert (option(argv, "--host"), option(argv, "--port")) == ("127.0.0.1", "8000")
     assert option(argv, "--workers") == "2"
     # Each thread may hold a database connection: a few, not granian's default of hundreds.
-    assert option(argv, "--blocking-threads") == "4"
+    assert option(argv, "--blocking-threads") == "8"
     assert int(option(argv, "--http1-header-read-timeout")) <= 10_000  # ms, for slow clients
     assert "--respawn-failed-workers" in argv
     assert int(option(argv, "--workers-max-rss")) > 0  # a leaking worker is replaced
@@ -40,10 +40,10 @@ def test_defaults_serve_on_loopback_with_bounded_threads_restarts_and_timeouts()
 
 
 def test_environment_sets_port_address_workers_and_threads():
-    argv = arguments(PORT="9001", WEB_HOST="10.0.0.11", WEB_CONCURRENCY="4", WEB_THREADS="8")
+    argv = arguments(PORT="9001", WEB_HOST="10.0.0.11", WEB_CONCURRENCY="4", WEB_THREADS="16")
     assert option(argv, "--port") == "9001"
     assert option(argv, "--host") == "10.0.0.11"
-    assert (option(argv, "--workers"), option(argv, "--blocking-threads")) == ("4", "8")
+    assert (option(argv, "--workers"), option(argv, "--blocking-threads")) == ("4", "16")
 
 
 def test_access_log_is_left_to_the_environment():
