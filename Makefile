@@ -36,7 +36,7 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 secret-key:
 	@grep -qs '^DJANGO_SECRET_KEY=' .env || { umask 077; \
 		key="$$(cat .secret_key 2>/dev/null || $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(64))')"; \
-		echo "DJANGO_SECRET_KEY=$$key" >> .env; echo "Wrote a new secret key to .env"; }
+		echo "DJANGO_SECRET_KEY=$$key" >> .env; echo "Wrote the secret key to .env"; }
 
 # collectstatic only when static/ or the installed packages (admin files) changed.
 staticfiles/staticfiles.json: $(STATIC_FILES) $(VENV)/.installed | secret-key

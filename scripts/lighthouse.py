@@ -21,8 +21,8 @@ does, and reports the score as Lighthouse computed it, with every audit counted.
 Usage (from the project root):
 
     make lighthouse
-    DJANGO_SECRET_KEY="$(cat .secret_key)" .venv/bin/python -m scripts.lighthouse \\
-        [--url http://127.0.0.1:8000] [--runs 3] [--pages / /faqs/] [--keep DIR]
+    .venv/bin/python -m scripts.lighthouse --url http://127.0.0.1:8000 --runs 3 --pages / /faqs/
+    (every option is optional; --keep DIR keeps the reports)
 """
 
 import argparse

@@ -57,12 +57,14 @@ def site_env(database_url, tmp, **settings):
     """The site's environment: production settings over plain http on loopback.
 
     The caller's DJANGO_SECRET_KEY is kept when it is a real one; REDIS_URL and DATABASE_URL
-    never leak in from the caller. Keyword arguments add or override variables.
+    never leak in from the caller, nor anything from the project's .env file. Keyword arguments
+    add or override variables.
     """
     key = os.environ.get("DJANGO_SECRET_KEY", "")
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL"}}
     env.update(
         DJANGO_SETTINGS_MODULE="pit_site.settings",
+        DJANGO_ENV_FILE=os.devnull,  # the developer's .env stays out of the throw-away stack
         DJANGO_SECRET_KEY=key if len(key) >= 50 else secrets.token_urlsafe(64),
         DJANGO_DEBUG="0",
         DJANGO_SECURE="0",
