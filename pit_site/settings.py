@@ -79,6 +79,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, so its process_exception runs first: a lost database becomes a 503 page.
+    "pit_site.outage.DatabaseOutageMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
@@ -126,14 +128,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # An unreachable database server fails a request in seconds (then a 503 page), instead of
+    # holding the worker for the operating system's connect timeout (minutes).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+try:
+    REDIS_TIMEOUT = float(os.environ.get("REDIS_TIMEOUT", "0.5"))
+except ValueError:
+    REDIS_TIMEOUT = 0
+if not 0 < REDIS_TIMEOUT <= 10:
+    raise ImproperlyConfigured("REDIS_TIMEOUT must be a number of seconds above 0, at most 10.")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Fails soft: with Redis down, pages are rendered from the database (pit_site/cache.py).
+            "BACKEND": "pit_site.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "pit",
+            # A hung Redis costs a request at most this long, not the operating system's minutes.
+            "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
         }
     }
 else:
@@ -203,6 +218,8 @@ ENQUIRY_RETENTION_DAYS = int(os.environ.get("ENQUIRY_RETENTION_DAYS", "365"))
 # the header it sets (e.g. HTTP_X_REAL_IP); never a header clients can set themselves.
 CLIENT_IP_HEADER = os.environ.get("DJANGO_CLIENT_IP_HEADER", "REMOTE_ADDR")
 RATELIMIT_IP_META_KEY = "pit_site.security.client_ip"
+# With the cache down, the limit cannot be counted: accept the enquiry (a lost enquiry is worse).
+RATELIMIT_FAIL_OPEN = True
 
 EMAIL_BACKEND = os.environ.get(
     "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
@@ -220,6 +237,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "website@exampl
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CONTENT_DIR = Path(os.environ.get("PIT_CONTENT_DIR", BASE_DIR / "content"))
+# Files the site keeps for itself: a copy of the clinic's contact details for the pages shown
+# while the database is down (pit_site/clinic/contact_copy.py). Out of git; one per app server.
+FALLBACK_DIR = Path(os.environ.get("PIT_FALLBACK_DIR", BASE_DIR / "var"))
 
 # Security. Production sits behind a reverse proxy that ends TLS and sets X-Forwarded-Proto.
 # DJANGO_SECURE=0 (the Makefile's plain-http local run) turns off the HTTPS-only parts.
