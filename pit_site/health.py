@@ -46,4 +46,5 @@ def healthz(request):
         status = "unavailable"
     else:
         status = "ok" if checks["cache"] == "ok" else "degraded"
-    return JsonResponse({"status": status, **checks}, status=503 if status == "unavailable" else 200)
+    code = 503 if status == "unavailable" else 200
+    return JsonResponse({"status": status, **checks}, status=code)

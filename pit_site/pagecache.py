@@ -21,14 +21,16 @@ the cache answers again this process bumps the version once, as edits made meanw
 not. With the database down, entries in the cache are still served; misses reach Django,
 which answers 503 (pit_site.outage), and that is never stored.
 """
+
+import contextlib
 import gzip
 import hashlib
 import time
 from collections import OrderedDict
 
 import brotli
-from django.conf import settings
 from django.apps import apps
+from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError
 from django.db.models.signals import post_delete, post_save
@@ -185,10 +187,8 @@ class PageCache:
         names = {name.lower() for name, _ in headers}
         if status.startswith("200") and PUBLIC_MARK.lower() in names and "set-cookie" not in names:
             entry = self.make_entry(headers, body)
-            try:
+            with contextlib.suppress(DatabaseError):  # else kept in this process only
                 cache.set(key, entry, STORE_SECONDS)
-            except DatabaseError:
-                pass  # kept in this process only
             self.remember(key, entry)
             return self.serve(entry, environ, start_response)
         headers = [(n, v) for n, v in headers if n.lower() != PUBLIC_MARK.lower()]
