@@ -140,17 +140,21 @@ except ValueError:
     REDIS_TIMEOUT = 0
 if not 0 < REDIS_TIMEOUT <= 10:
     raise ImproperlyConfigured("REDIS_TIMEOUT must be a number of seconds above 0, at most 10.")
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            # Fails soft: with Redis down, pages are rendered from the database (pit_site/cache.py).
-            "BACKEND": "pit_site.cache.FailSoftRedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "pit",
-            # A hung Redis costs a request at most this long, not the operating system's minutes.
-            "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
-        }
+
+
+def redis_cache(url):
+    return {
+        # Fails soft: with Redis down, pages are rendered from the database (pit_site/cache.py).
+        "BACKEND": "pit_site.cache.FailSoftRedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": "pit",
+        # A hung Redis costs a request at most this long, not the operating system's minutes.
+        "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
     }
+
+
+if REDIS_URL:
+    CACHES = {"default": redis_cache(REDIS_URL)}
 else:
     # Without Redis, a table in the database: unlike local memory it is shared by every
     # worker process, so rate limits and page-cache invalidation hold across them.

@@ -30,6 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
+PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"  # the machine's PostgreSQL
 START_TIMEOUT = 30  # seconds for a server to answer
 COMMAND_TIMEOUT = 300  # seconds for migrate + load_content (+ collectstatic)
 LISTENING_RE = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+)")
@@ -124,6 +125,34 @@ def gunicorn():
     if not found:
         raise StackError("gunicorn is not installed (make setup)")
     return found
+
+
+def postgres_available():
+    """True when something answers on PostgreSQL's port."""
+    try:
+        with socket.create_connection((PG_HOST, PG_PORT), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def temporary_postgres_database(prefix):
+    """A fresh empty database, PREFIX_<random>; yields its DATABASE_URL, drops it afterwards."""
+    import psycopg
+    from psycopg import sql
+
+    name = f"{prefix}_{secrets.token_hex(6)}"
+    admin = f"host={PG_HOST} port={PG_PORT} user={PG_USER} dbname=postgres connect_timeout=5"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
 
 
 def free_port():
