@@ -60,6 +60,9 @@ def _page(template, request, status):
 def unavailable(request):
     response = _page("503.html", request, 503)
     response["Retry-After"] = str(RETRY_AFTER)
+    # The outage is logged once a minute (_log_outage), not as one error per request by
+    # django.request, which skips a response marked like this.
+    response._has_been_logged = True
     return response
 
 
