@@ -10,6 +10,7 @@ REDIS_URL, and is skipped without them.
 """
 
 import contextlib
+import json
 import logging
 import os
 import signal
@@ -25,7 +26,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 import pit_site.cache
-from pit_site import pagecache
+from pit_site import outage, pagecache
 from pit_site import settings as site_settings
 from pit_site.clinic import contact_copy
 from pit_site.clinic.models import Clinic
@@ -262,6 +263,40 @@ def test_the_page_cache_skips_the_sites_own_paths_and_content_may_not_use_them(s
 # --- The database down ----------------------------------------------------------------------
 
 
+@pytest.mark.django_db
+def test_the_copy_of_the_contact_details_is_written_on_load_and_follows_every_save():
+    Clinic.load()
+    assert contact_copy.read()["phone"] == "01632 960 123"
+    clinic = Clinic.load()
+    clinic.phone = "0117 496 0123"
+    clinic.save()
+    assert contact_copy.read()["phone"] == "0117 496 0123"
+    assert json.loads(contact_copy.path().read_text())["phone_href"] == "tel:01174960123"
+
+
+@pytest.mark.django_db
+def test_the_503_and_500_pages_give_the_phone_number_without_the_database(
+    rf, django_assert_num_queries
+):
+    Clinic.load()  # the copy
+    with django_assert_num_queries(0):
+        sent = outage.unavailable(rf.post("/contact/"))
+        shown = outage.unavailable(rf.get("/faqs/"))
+        error = outage.server_error(rf.get("/faqs/"))
+    assert (sent.status_code, shown.status_code, error.status_code) == (503, 503, 500)
+    assert sent["Retry-After"] and sent["Cache-Control"] == "no-store"
+    assert "Your message was not sent" in sent.content.decode()
+    assert "not sent" not in shown.content.decode()
+    for response in (sent, shown, error):
+        html = response.content.decode()
+        assert 'href="tel:01632960123"' in html and "call 999" in html
+
+    contact_copy.path().unlink()
+    contact_copy._written.clear()
+    html = outage.unavailable(rf.get("/")).content.decode()
+    assert "not for emergencies" in html and "emergency department" in html
+
+
 @pytest.fixture(scope="module")
 def stack():
     """The real stack on a fresh PostgreSQL database, the database and Redis behind proxies."""
@@ -350,4 +385,4 @@ def test_with_the_database_down_cached_pages_are_served_the_rest_is_a_503_with_t
     assert stored(database_url, "Cut Off") == 0
     log = server.log_text()
     assert 1 <= log.count("Database unavailable") <= 2  # once per worker, not per request
-    assert "Internal Server Error" not in log
+    assert "Internal Server Error" not in log and "Service Unavailable" not in log
