@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.test import Client
 
 import pit_site.cache
@@ -152,9 +153,8 @@ def test_with_redis_hung_pages_wait_at_most_the_short_timeout(redis, site):
             started = time.monotonic()
             assert wsgi_get(site, path)["status"] == "200 OK", path
             waits.append(time.monotonic() - started)
-    # The first request waits for the timeout (0.5 s); then the breaker skips Redis.
-    assert max(waits) < 3, waits
-    assert sum(waits[1:]) < max(waits[0], 1) * 4, waits
+    assert max(waits) < 3, waits  # the first waits for the 0.5 s timeout, once
+    assert cache.outage.failed_calls == 1  # then the breaker skipped Redis: no more timeouts
 
 
 @pytest.mark.django_db
