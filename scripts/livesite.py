@@ -8,7 +8,8 @@ tests/enquiries/test_concurrency.py (through measure_enquiry_concurrency), bench
 lighthouse.py all start their servers with it. Failures raise StackError with the server's log.
 
 It also has the small HTTP client pieces they share: a cookie-keeping opener that does not
-follow redirects, and a form's <input> values.
+follow redirects, and a form's <input> values; and a throw-away PostgreSQL database on the
+machine's server (tests/test_faults.py, measure_faults.py, measure_enquiry_concurrency.py).
 """
 
 import contextlib
