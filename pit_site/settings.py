@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, so its process_exception runs first: a lost database becomes a 503 page.
+    "pit_site.outage.DatabaseOutageMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
@@ -133,16 +135,33 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # An unreachable database server fails a request in seconds (then a 503 page), instead of
+    # holding the worker for the operating system's connect timeout (minutes).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "pit",
-        }
+try:
+    REDIS_TIMEOUT = float(os.environ.get("REDIS_TIMEOUT", "0.5"))
+except ValueError:
+    REDIS_TIMEOUT = 0
+if not 0 < REDIS_TIMEOUT <= 10:
+    raise ImproperlyConfigured("REDIS_TIMEOUT must be a number of seconds above 0, at most 10.")
+
+
+def redis_cache(url):
+    return {
+        # Fails soft: with Redis down, pages are rendered from the database (pit_site/cache.py).
+        "BACKEND": "pit_site.cache.FailSoftRedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": "pit",
+        # A hung Redis costs a request at most this long, not the operating system's minutes.
+        "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
     }
+
+
+if REDIS_URL:
+    CACHES = {"default": redis_cache(REDIS_URL)}
 else:
     # Without Redis, a table in the database: unlike local memory it is shared by every
     # worker process, so rate limits and page-cache invalidation hold across them.
@@ -216,6 +235,8 @@ RATELIMIT_IP_META_KEY = "pit_site.security.client_ip"
 # Addresses of the reverse proxies whose X-Forwarded-* / X-Real-IP headers are believed
 # (pit_site/proxy.py); from anyone else those headers are dropped. "*" trusts every address.
 FORWARDED_ALLOW_IPS = env_list("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# With the cache down, the limit cannot be counted: accept the enquiry (a lost enquiry is worse).
+RATELIMIT_FAIL_OPEN = True
 
 EMAIL_BACKEND = os.environ.get(
     "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
@@ -233,6 +254,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "website@exampl
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CONTENT_DIR = Path(os.environ.get("PIT_CONTENT_DIR", BASE_DIR / "content"))
+# Files the site keeps for itself: a copy of the clinic's contact details for the pages shown
+# while the database is down (pit_site/clinic/contact_copy.py). Out of git; one per app server.
+FALLBACK_DIR = Path(os.environ.get("PIT_FALLBACK_DIR", BASE_DIR / "var"))
 
 # Security. Production sits behind a reverse proxy that ends TLS and sets X-Forwarded-Proto.
 # DJANGO_SECURE=0 (the Makefile's plain-http local run) turns off the HTTPS-only parts.

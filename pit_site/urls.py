@@ -35,3 +35,6 @@ urlpatterns = [
     path("", include("pit_site.enquiries.urls")),
     path("", include("pit_site.pages.urls")),
 ]
+
+# Errors: the 500 page, or the 503 page when the database is down (pit_site.outage).
+handler500 = "pit_site.outage.server_error"

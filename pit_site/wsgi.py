@@ -8,7 +8,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pit_site.settings")
 
 django_application = get_wsgi_application()
 
-from pit_site.pages.pagecache import PageCache  # noqa: E402  (needs settings loaded)
+from pit_site.pagecache import PageCache  # noqa: E402  (needs settings loaded)
 
 # Published pages are served to patients from the shared cache, in front of Django.
 application = PageCache(django_application)

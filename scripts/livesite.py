@@ -9,7 +9,8 @@ tests/enquiries/test_concurrency.py (through measure_enquiry_concurrency), bench
 lighthouse.py all start their servers with it. Failures raise StackError with the server's log.
 
 It also has the small HTTP client pieces they share: a cookie-keeping opener that does not
-follow redirects, and a form's <input> values.
+follow redirects, and a form's <input> values; and a throw-away PostgreSQL database on the
+machine's server (tests/test_faults.py, measure_faults.py, measure_enquiry_concurrency.py).
 """
 
 import contextlib
@@ -30,6 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
+PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"  # the machine's PostgreSQL
 START_TIMEOUT = 30  # seconds for a server to answer
 COMMAND_TIMEOUT = 300  # seconds for migrate + load_content (+ collectstatic)
 PROCFILE = ROOT / "Procfile"
@@ -138,6 +140,34 @@ def web_env(env, port, **settings):
     folders = [str(Path(sys.executable).parent), str(ROOT / ".venv" / "bin")]
     path = os.pathsep.join([*folders, env.get("PATH", os.defpath)])
     return {**env, "PATH": path, "WEB_HOST": HOST, "PORT": str(port), **settings}
+
+
+def postgres_available():
+    """True when something answers on PostgreSQL's port."""
+    try:
+        with socket.create_connection((PG_HOST, PG_PORT), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def temporary_postgres_database(prefix):
+    """A fresh empty database, PREFIX_<random>; yields its DATABASE_URL, drops it afterwards."""
+    import psycopg
+    from psycopg import sql
+
+    name = f"{prefix}_{secrets.token_hex(6)}"
+    admin = f"host={PG_HOST} port={PG_PORT} user={PG_USER} dbname=postgres connect_timeout=5"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
 
 
 def free_port():

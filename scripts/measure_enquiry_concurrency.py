@@ -25,8 +25,6 @@ tests/enquiries/test_concurrency.py imports this module for the same harness.
 
 import argparse
 import contextlib
-import secrets
-import socket
 import sqlite3
 import sys
 import tempfile
@@ -39,12 +37,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scripts.livesite import (
+    PG_HOST,
+    PG_PORT,
     StackError,
     cookie_opener,
     form_inputs,
+    postgres_available,
     prepare,
     serving_web,
     site_env,
+    temporary_postgres_database,
 )
 
 BACKENDS = {
@@ -59,7 +61,6 @@ START_SECONDS = 400  # at most, for migrate + load_content + the server (for the
 GET_TIMEOUT = 20
 POST_TIMEOUT = 60
 BARRIER_TIMEOUT = 30
-PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 SENT_PATH = "/contact/sent/"
 
 # Run before Django loads anything in the "sqlite-plain" processes: back to SQLite's defaults.
@@ -74,34 +75,6 @@ PLAIN_GRANIAN = PLAIN_SQLITE_PREAMBLE + (
 
 
 # --- The site: database, set-up, server ------------------------------------------------------
-
-
-def postgres_available():
-    """True when something answers on PostgreSQL's port."""
-    try:
-        with socket.create_connection((PG_HOST, PG_PORT), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-@contextlib.contextmanager
-def temporary_postgres_database():
-    """A fresh empty database's DATABASE_URL; the database is dropped afterwards."""
-    import psycopg
-    from psycopg import sql
-
-    name = f"pit_concurrency_{secrets.token_hex(6)}"
-    admin = f"host={PG_HOST} port={PG_PORT} user={PG_USER} dbname=postgres connect_timeout=5"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
 
 
 @dataclass
@@ -162,7 +135,7 @@ def running_site(backend, tmp):
     tmp.mkdir(parents=True, exist_ok=True)
     with contextlib.ExitStack() as stack:
         if backend == "postgresql":
-            database_url = stack.enter_context(temporary_postgres_database())
+            database_url = stack.enter_context(temporary_postgres_database("pit_concurrency"))
         else:
             database_url = f"sqlite:///{tmp / f'{backend}.sqlite3'}"
         plain = backend == "sqlite-plain"

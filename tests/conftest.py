@@ -68,3 +68,10 @@ def reviewer(db):
 def editor_client(client, editor):
     client.force_login(editor)
     return client
+
+
+@pytest.fixture(autouse=True)
+def fallback_dir(settings, tmp_path):
+    """The copy of the clinic's contact details goes to a fresh folder, not the project's var/."""
+    settings.FALLBACK_DIR = tmp_path / "fallback"
+    return settings.FALLBACK_DIR

@@ -26,7 +26,9 @@ def load_settings(**env):
         "print(json.dumps({'debug': s.DEBUG, 'hosts': s.ALLOWED_HOSTS, "
         "'db': s.DATABASES['default']['ENGINE'], 'name': s.DATABASES['default']['NAME'], "
         "'cache': s.CACHES['default']['BACKEND'], 'secure': s.SESSION_COOKIE_SECURE, "
-        "'site_url': s.SITE_URL}))"
+        "'site_url': s.SITE_URL, "
+        "'cache_options': s.CACHES['default'].get('OPTIONS'), "
+        "'db_options': s.DATABASES['default'].get('OPTIONS')}))"
     )
     return subprocess.run(
         [sys.executable, "-c", code],
@@ -84,7 +86,16 @@ def test_database_and_cache_urls():
     )
     assert values["db"] == "django.db.backends.postgresql"
     assert values["name"] == "pit"
-    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    # Redis fails soft, within a short timeout; PostgreSQL gives up connecting in seconds.
+    assert values["cache"] == "pit_site.cache.FailSoftRedisCache"
+    assert values["cache_options"] == {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+    assert values["db_options"] == {"connect_timeout": 5}
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "11", "soon"])
+def test_redis_timeout_must_be_a_short_positive_number(value):
+    result = load_settings(DJANGO_SECRET_KEY=GOOD_KEY, REDIS_TIMEOUT=value)
+    assert result.returncode != 0 and "REDIS_TIMEOUT must be" in result.stderr
 
 
 @pytest.mark.django_db

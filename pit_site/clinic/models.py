@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
 
+from . import contact_copy
+
 CACHE_KEY = "clinic:details"
 
 
@@ -65,8 +67,8 @@ class Clinic(models.Model):
 
     def save(self, *args, **kwargs):
         self.pk = 1  # one row only
-        super().save(*args, **kwargs)
-        cache.delete(CACHE_KEY)
+        super().save(*args, **kwargs)  # pit_site.pagecache drops the cached copy
+        contact_copy.remember(self)
 
     @property
     def notification_address_list(self):
@@ -92,6 +94,7 @@ class Clinic(models.Model):
         if clinic is None:
             clinic, _ = cls.objects.get_or_create(pk=1)
             cache.set(CACHE_KEY, clinic, 3600)
+        contact_copy.remember(clinic)  # for the pages shown while the database is down
         return clinic
 
 

@@ -16,8 +16,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.core import is_ratelimited
 
+from pit_site.pagecache import content_version
 from pit_site.pages.models import Page
-from pit_site.pages.pagecache import content_version
 
 from .forms import EnquiryForm, shown_token
 from .models import Enquiry

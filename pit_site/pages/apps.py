@@ -6,18 +6,7 @@ class PagesConfig(AppConfig):
     verbose_name = "Patient pages"
 
     def ready(self):
-        from django.db.models.signals import post_delete, post_save
-
-        from pit_site.clinic.models import Clinic
-
-        from .models import Page
-        from .pagecache import bump_version
+        from pit_site.pagecache import watch_public_models
 
         # Any change to what public pages show makes every app server drop its cached copies.
-        for model in (Page, Clinic):
-            post_save.connect(
-                bump_version, sender=model, dispatch_uid=f"pagecache-{model.__name__}"
-            )
-            post_delete.connect(
-                bump_version, sender=model, dispatch_uid=f"pagecache-del-{model.__name__}"
-            )
+        watch_public_models()

@@ -8,14 +8,14 @@ from pathlib import Path
 import frontmatter
 import reversion
 import yaml
-from django.conf import settings
 from django.db import transaction
+
+from pit_site.paths import site_segments
 
 from .models import Evidence, Kind, Page, Region, Status, fingerprint, one_year_after
 from .rendering import RenderError
 
 SEGMENT_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-RESERVED_FIRST_SEGMENTS = {"admin", "editor", "static", "media", "healthz"}
 ALLOWED_KEYS = {
     "title", "summary", "kind", "status", "order", "nav_title", "region", "evidence",
     "review", "last_reviewed", "next_review_due", "reviewer", "reviewer_role",
@@ -45,8 +45,7 @@ def check_url_path(path):
             raise ContentError(
                 f"{part!r} is not a valid URL part: use lower-case letters, digits and hyphens"
             )
-    reserved = RESERVED_FIRST_SEGMENTS | {settings.ADMIN_PATH.split("/")[0]}
-    if parts and parts[0] in reserved:
+    if parts and parts[0] in site_segments():
         raise ContentError(f"/{parts[0]}/ is reserved for the site itself")
     return path
 

@@ -7,8 +7,9 @@ from django.utils.cache import patch_cache_control
 from django.utils.html import strip_tags
 from django.views.decorators.http import require_safe
 
+from pit_site.pagecache import mark_public
+
 from .models import Kind, Page, Region
-from .pagecache import mark_public
 
 REGION_ORDER = {value: index for index, value in enumerate(Region.values)}
 

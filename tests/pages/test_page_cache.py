@@ -8,8 +8,8 @@ import pytest
 from django.test import RequestFactory
 
 from pit_site.clinic.models import Clinic
+from pit_site.pagecache import PageCache
 from pit_site.pages.models import Page, Status
-from pit_site.pages.pagecache import PageCache
 
 pytestmark = pytest.mark.django_db
 

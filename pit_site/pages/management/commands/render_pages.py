@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
+from pit_site.pagecache import content_changed
 from pit_site.pages.models import Page
-from pit_site.pages.pagecache import bump_version
 from pit_site.pages.rendering import RenderError
 
 
@@ -26,6 +26,6 @@ class Command(BaseCommand):
                 )
                 stale += 1
         if stale:
-            bump_version()  # update() sends no signals
+            content_changed()  # update() sends no signals
         if stale or options["verbosity"] > 0:  # -v 0 (make run): quiet unless something changed
             self.stdout.write(f"{stale} page(s) re-rendered")

@@ -1,7 +1,8 @@
 """Serving published pages to patients from a cache shared by every app server.
 
-``PageCache`` wraps the WSGI application. A GET or HEAD without a query string and without a
-session cookie (so never a signed-in member of staff) is looked up by scheme, host and path.
+``PageCache`` wraps the WSGI application (pit_site/wsgi.py). A GET or HEAD without a query
+string and without a session cookie (so never a signed-in member of staff), outside the site's
+own paths (``pit_site.paths``), is looked up by scheme, host and path.
 On a miss Django answers as usual. If the page view marked its response as a public page
 (``mark_public``) and the response sets no cookie, the response is stored with its gzip and
 brotli forms, a strong ETag and the time it was made (Last-Modified), and is served from
@@ -9,20 +10,34 @@ then on without running Django: an ``If-None-Match`` that matches, or without on
 ``If-Modified-Since`` no older than the entry, gets a 304.
 
 Invalidation: every stored key includes a site-wide content version kept in the shared cache.
-Saving or deleting a page, or saving the clinic's details, bumps the version (``bump_version``),
-so every app server stops using old entries within ``VERSION_CHECK_SECONDS``. Drafts, staff
-previews, forms with CSRF tokens and error pages are never marked, so never stored.
+``PUBLIC_MODELS`` lists the models whose rows public pages show; saving or deleting one calls
+``content_changed``, which bumps the version, so every app server stops using old entries
+within ``VERSION_CHECK_SECONDS``. Drafts, staff previews, forms with CSRF tokens and error
+pages are never marked, so never stored.
+
+Outages: with the cache unreachable there is no version to trust, so requests go straight to
+Django (pages rendered from the database) and nothing is kept, not even in this process; when
+the cache answers again this process bumps the version once, as edits made meanwhile could
+not. With the database down, entries in the cache are still served; misses reach Django,
+which answers 503 (pit_site.outage), and that is never stored.
 """
 
+import contextlib
 import gzip
 import hashlib
 import time
 from collections import OrderedDict
 
 import brotli
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
+from django.db import DatabaseError
+from django.db.models.signals import post_delete, post_save
 from django.utils.http import http_date, parse_http_date_safe
+
+from pit_site.clinic.models import CACHE_KEY as CLINIC_KEY
+from pit_site.paths import site_segments
 
 VERSION_KEY = "pagecache:version"
 ENTRY_FORMAT = 2  # part of every key: raise it when the stored entry changes shape
@@ -31,7 +46,8 @@ PUBLIC_MARK = "X-Public-Page"
 STORE_SECONDS = 24 * 3600
 LOCAL_ENTRIES = 256  # per process, in front of the shared cache
 MAX_AGE = 60  # what browsers and proxies may assume, in seconds
-SKIP_PREFIXES = ("/static/", "/media/", "/editor/", "/contact/", "/healthz")
+# The models whose rows public pages show: a change to one changes public output.
+PUBLIC_MODELS = ("pages.Page", "clinic.Clinic")
 
 
 def mark_public(response):
@@ -40,20 +56,39 @@ def mark_public(response):
 
 
 def content_version():
-    """The site-wide content version, kept in the shared cache (started at 1 if missing)."""
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, 1, None)
-        version = cache.get(VERSION_KEY, 1)
+    """The site-wide content version, kept in the shared cache (started at 1 if missing).
+
+    None when the cache cannot keep one (unreachable: a miss that cannot be filled).
+    """
+    try:
+        version = cache.get(VERSION_KEY)
+        if version is None:
+            cache.add(VERSION_KEY, 1, None)
+            version = cache.get(VERSION_KEY)
+    except DatabaseError:  # the database cache, with the database down
+        return None
     return version
 
 
-def bump_version(**_signal_kwargs):
+def content_changed(**_signal_kwargs):
+    """Public output changed: every app server drops its cached pages and clinic details."""
+    cache.delete(CLINIC_KEY)
     cache.add(VERSION_KEY, 1, None)
     try:
         cache.incr(VERSION_KEY)
     except ValueError:  # evicted between add and incr
         cache.set(VERSION_KEY, int(time.time()), None)
+
+
+def watch_public_models():
+    """Call content_changed whenever a row of PUBLIC_MODELS is saved or deleted (at start-up).
+
+    Bulk updates send no signals: code that uses them calls content_changed itself.
+    """
+    for label in PUBLIC_MODELS:
+        model = apps.get_model(label)
+        for signal in (post_save, post_delete):
+            signal.connect(content_changed, sender=model, dispatch_uid=f"pagecache-{label}")
 
 
 def not_modified(environ, etag, modified):
@@ -70,7 +105,8 @@ class PageCache:
         self.local = OrderedDict()
         self.version = None
         self.version_checked = 0.0
-        self.admin_prefix = "/" + settings.ADMIN_PATH
+        self.cache_was_down = False
+        self.skip_segments = site_segments()
 
     def __call__(self, environ, start_response):
         key = self.key(environ)
@@ -86,20 +122,27 @@ class PageCache:
         if (
             environ["REQUEST_METHOD"] not in ("GET", "HEAD")
             or environ.get("QUERY_STRING")
-            or path.startswith(SKIP_PREFIXES)
-            or path.startswith(self.admin_prefix)
+            or path[1:].split("/", 1)[0] in self.skip_segments
             or settings.SESSION_COOKIE_NAME + "=" in environ.get("HTTP_COOKIE", "")
         ):
+            return None
+        version = self.current_version()
+        if version is None:  # the cache is down: Django answers every request
             return None
         scheme = environ.get("HTTP_X_FORWARDED_PROTO") or environ["wsgi.url_scheme"]
         where = f"{scheme}://{environ.get('HTTP_HOST', '')}{path}"
         digest = hashlib.sha256(where.encode("utf-8", "surrogateescape")).hexdigest()
-        return f"pagecache:{ENTRY_FORMAT}:{self.current_version()}:{digest}"
+        return f"pagecache:{ENTRY_FORMAT}:{version}:{digest}"
 
     def current_version(self):
         now = time.monotonic()
         if now - self.version_checked > VERSION_CHECK_SECONDS:
             version = content_version()
+            if version is not None and self.cache_was_down:
+                # Saves made while the cache was unreachable could not bump the version.
+                content_changed()
+                version = content_version()
+            self.cache_was_down = version is None
             if version != self.version:
                 self.local.clear()
             self.version, self.version_checked = version, now
@@ -108,7 +151,10 @@ class PageCache:
     def lookup(self, key):
         entry = self.local.get(key)
         if entry is None:
-            entry = cache.get(key)
+            try:
+                entry = cache.get(key)
+            except DatabaseError:
+                return None
             if entry is not None:
                 self.remember(key, entry)
         return entry
@@ -141,7 +187,8 @@ class PageCache:
         names = {name.lower() for name, _ in headers}
         if status.startswith("200") and PUBLIC_MARK.lower() in names and "set-cookie" not in names:
             entry = self.make_entry(headers, body)
-            cache.set(key, entry, STORE_SECONDS)
+            with contextlib.suppress(DatabaseError):  # else kept in this process only
+                cache.set(key, entry, STORE_SECONDS)
             self.remember(key, entry)
             return self.serve(entry, environ, start_response)
         headers = [(n, v) for n, v in headers if n.lower() != PUBLIC_MARK.lower()]
