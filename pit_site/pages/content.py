@@ -14,7 +14,8 @@ from django.db import transaction
 from .models import Evidence, Kind, Page, Region, Status, fingerprint, one_year_after
 from .rendering import RenderError
 
-SEGMENT_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+# Always used with fullmatch: "$" alone would also accept a newline at the end.
+SEGMENT_RE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 RESERVED_FIRST_SEGMENTS = {"admin", "editor", "static", "media", "healthz"}
 ALLOWED_KEYS = {
     "title", "summary", "kind", "status", "order", "nav_title", "region", "evidence",
@@ -41,7 +42,7 @@ def check_url_path(path):
     """The path if it can be a page's URL ("" for the home page), else ContentError."""
     parts = path.split("/") if path else []
     for part in parts:
-        if not SEGMENT_RE.match(part):
+        if not SEGMENT_RE.fullmatch(part):
             raise ContentError(
                 f"{part!r} is not a valid URL part: use lower-case letters, digits and hyphens"
             )

@@ -1,10 +1,11 @@
 import hashlib
 import json
+import logging
 
 import reversion
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from .readability import reading_grade
 from .rendering import faq_items, render_markdown
@@ -52,6 +53,9 @@ CONTENT_FIELDS = (
     "title", "summary", "kind", "status", "order", "nav_title", "region", "evidence",
     "last_reviewed", "next_review_due", "reviewer", "reviewer_role", "body",
 )  # fmt: skip
+
+
+logger = logging.getLogger(__name__)
 
 
 def one_year_after(day):
@@ -166,6 +170,21 @@ class Page(models.Model):
 
     def content_hash(self):
         return fingerprint(self.content_values())
+
+
+def linkable(pages):
+    """The pages that have a URL, each with it as ``url``. A row whose stored path cannot be a
+    URL (saved before the path check was strict) is logged and left out, so one bad row never
+    breaks a list for everyone."""
+    for page in pages:
+        try:
+            page.url = page.get_absolute_url()
+        except NoReverseMatch:
+            logger.warning(
+                "page %s is left out of lists: its path %r is not valid", page.pk, page.path
+            )
+            continue
+        yield page
 
 
 def fingerprint(values):

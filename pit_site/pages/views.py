@@ -7,7 +7,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.html import strip_tags
 from django.views.decorators.http import require_safe
 
-from .models import Kind, Page, Region
+from .models import Kind, Page, Region, linkable
 from .pagecache import mark_public
 
 REGION_ORDER = {value: index for index, value in enumerate(Region.values)}
@@ -44,7 +44,9 @@ def _children_by_region(section):
         .filter(path__startswith=f"{section.path}/")
         .only("path", "title", "nav_title", "summary", "region", "evidence", "order")
     )
-    children = sorted(children, key=lambda p: (REGION_ORDER.get(p.region, 99), p.order, p.title))
+    children = sorted(
+        linkable(children), key=lambda p: (REGION_ORDER.get(p.region, 99), p.order, p.title)
+    )
     return [
         (Region(region).label if region else "Other", list(pages))
         for region, pages in groupby(children, key=lambda p: p.region)
