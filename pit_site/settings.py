@@ -178,6 +178,10 @@ MARKDOWNX_SERVER_CALL_LATENCY = 300
 MARKDOWNX_EDITOR_RESIZABLE = False
 # Files are held in memory up to this size, then spooled to disk; the editor caps images at 10 MB.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Images one staff member may upload (editor and admin), counted in the shared cache.
+IMAGE_UPLOAD_RATE_LIMIT = os.environ.get("IMAGE_UPLOAD_RATE_LIMIT", "20/5m").strip().lower()
+if IMAGE_UPLOAD_RATE_LIMIT != "off" and not re.fullmatch(r"\d+/\d*[smhd]", IMAGE_UPLOAD_RATE_LIMIT):
+    raise ImproperlyConfigured('IMAGE_UPLOAD_RATE_LIMIT must look like "20/5m" (or "off").')
 
 # Enquiries (the contact form).
 SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -9,7 +9,7 @@ from markdownx.widgets import MarkdownxWidget
 from reversion_compare.admin import CompareVersionAdmin
 
 from .content import ContentError, check_url_path
-from .images import ImageRejected, clean_image
+from .images import ImageRejected, clean_image, over_upload_limit
 from .models import CONTENT_FIELDS, Image, Kind, Page, Status, linkable, one_year_after
 from .quality import MAX_GRADE
 from .rendering import MAX_BODY_CHARS, RenderError, images_missing_alt, render_markdown
@@ -265,9 +265,14 @@ class ImageAdminForm(forms.ModelForm):
         model = Image
         fields = ["file", "note"]
 
+    request = None  # set by ImageAdmin.get_form
+
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload and hasattr(upload, "content_type"):  # a new upload, not the stored file
+            over_limit = over_upload_limit(self.request)
+            if over_limit:
+                raise forms.ValidationError(over_limit)
             try:
                 return clean_image(upload)
             except ImageRejected as rejection:
@@ -289,6 +294,11 @@ class ImageAdmin(admin.ModelAdmin):
         if obj is None:
             return ["file", "note"]
         return ["thumbnail", "markdown_code", "note", "size", "uploaded_by", "uploaded_at"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)  # a new class on each call
+        form.request = request  # for the per-user upload rate limit
+        return form
 
     def save_model(self, request, obj, form, change):
         if not change:
