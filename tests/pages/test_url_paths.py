@@ -85,3 +85,8 @@ def test_only_the_exact_health_path_is_exempt_from_the_https_redirect():
     client = Client()
     assert client.get("/healthz").status_code == 200
     assert client.get("/healthz%0A").status_code == 301
+
+
+@pytest.mark.parametrize("url", ["/what-is-pit/%0A", "/what-is-pit%0A/", "/media/x%0A"])
+def test_url_patterns_match_the_whole_path(url):
+    assert Client().get(url).status_code == 404
