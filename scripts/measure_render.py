@@ -171,6 +171,8 @@ def main():
     for name, text in inputs:
         cpu, wall, outcome = measure(text)
         results.append((cpu, wall, outcome, name, len(text)))
+        if cpu > 1:  # so a long run shows what it finds as it goes
+            print(f"  {cpu:.2f} s CPU, {outcome}: {name}", file=sys.stderr, flush=True)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     results.sort(reverse=True)
 
