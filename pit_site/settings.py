@@ -204,6 +204,10 @@ MARKDOWNX_SERVER_CALL_LATENCY = 300
 MARKDOWNX_EDITOR_RESIZABLE = False
 # Files are held in memory up to this size, then spooled to disk; the editor caps images at 10 MB.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Images one staff member may upload (editor and admin), counted in the shared cache.
+IMAGE_UPLOAD_RATE_LIMIT = os.environ.get("IMAGE_UPLOAD_RATE_LIMIT", "20/5m").strip().lower()
+if IMAGE_UPLOAD_RATE_LIMIT != "off" and not re.fullmatch(r"\d+/\d*[smhd]", IMAGE_UPLOAD_RATE_LIMIT):
+    raise ImproperlyConfigured('IMAGE_UPLOAD_RATE_LIMIT must look like "20/5m" (or "off").')
 
 # Enquiries (the contact form).
 # For links in staff emails; locally, the port the site is served on (`make run PORT=8765`).
@@ -263,7 +267,7 @@ FALLBACK_DIR = Path(os.environ.get("PIT_FALLBACK_DIR", BASE_DIR / "var"))
 SECURE = env_bool("DJANGO_SECURE", default=not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = SECURE
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain http
+SECURE_REDIRECT_EXEMPT = [r"^healthz\Z"]  # load balancers probe over plain http
 SECURE_HSTS_SECONDS = 31_536_000 if SECURE else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
 SECURE_HSTS_PRELOAD = SECURE

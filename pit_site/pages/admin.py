@@ -9,13 +9,14 @@ from markdownx.widgets import MarkdownxWidget
 from reversion_compare.admin import CompareVersionAdmin
 
 from .content import ContentError, check_url_path
-from .images import ImageRejected, clean_image
-from .models import CONTENT_FIELDS, Image, Kind, Page, Status, one_year_after
+from .images import ImageRejected, clean_image, over_upload_limit
+from .models import CONTENT_FIELDS, Image, Kind, Page, Status, linkable, one_year_after
 from .quality import MAX_GRADE
 from .rendering import MAX_BODY_CHARS, RenderError, images_missing_alt, render_markdown
 
 REVIEW_FIELDS = ["last_reviewed", "next_review_due", "reviewer", "reviewer_role"]
 DUE_SOON_DAYS = 30
+BAD_PATH = "Not a valid address: edit the page and correct its path"
 
 
 class PageBodyWidget(MarkdownxWidget):
@@ -174,8 +175,14 @@ class PageAdmin(CompareVersionAdmin):
 
     @admin.display(description="Address", ordering="path")
     def public_link(self, page):
-        url = page.get_absolute_url()
-        return format_html('<a href="{}">{}</a>', url, url)
+        if not any(linkable([page])):
+            return format_html('<span class="badge badge-bad">{}</span>', BAD_PATH)
+        return format_html('<a href="{}">{}</a>', page.url, page.url)
+
+    def get_view_on_site_url(self, obj=None):
+        if obj is not None and not any(linkable([obj])):
+            return None  # no "View on site" button that would fail
+        return super().get_view_on_site_url(obj)
 
     @admin.display(description="Reading grade", ordering="reading_grade")
     def grade(self, page):
@@ -258,9 +265,14 @@ class ImageAdminForm(forms.ModelForm):
         model = Image
         fields = ["file", "note"]
 
+    request = None  # set by ImageAdmin.get_form
+
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload and hasattr(upload, "content_type"):  # a new upload, not the stored file
+            over_limit = over_upload_limit(self.request)
+            if over_limit:
+                raise forms.ValidationError(over_limit)
             try:
                 return clean_image(upload)
             except ImageRejected as rejection:
@@ -282,6 +294,11 @@ class ImageAdmin(admin.ModelAdmin):
         if obj is None:
             return ["file", "note"]
         return ["thumbnail", "markdown_code", "note", "size", "uploaded_by", "uploaded_at"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)  # a new class on each call
+        form.request = request  # for the per-user upload rate limit
+        return form
 
     def save_model(self, request, obj, form, change):
         if not change:

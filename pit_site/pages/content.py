@@ -8,14 +8,25 @@ from pathlib import Path
 import frontmatter
 import reversion
 import yaml
+from django.conf import settings
 from django.db import transaction
 
 from pit_site.paths import site_segments
 
-from .models import Evidence, Kind, Page, Region, Status, fingerprint, one_year_after
+from .models import (
+    Evidence,
+    FileState,
+    Kind,
+    Page,
+    Region,
+    Status,
+    fingerprint,
+    one_year_after,
+)
 from .rendering import RenderError
 
-SEGMENT_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+# Always used with fullmatch: "$" alone would also accept a newline at the end.
+SEGMENT_RE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 ALLOWED_KEYS = {
     "title", "summary", "kind", "status", "order", "nav_title", "region", "evidence",
     "review", "last_reviewed", "next_review_due", "reviewer", "reviewer_role",
@@ -41,7 +52,7 @@ def check_url_path(path):
     """The path if it can be a page's URL ("" for the home page), else ContentError."""
     parts = path.split("/") if path else []
     for part in parts:
-        if not SEGMENT_RE.match(part):
+        if not SEGMENT_RE.fullmatch(part):
             raise ContentError(
                 f"{part!r} is not a valid URL part: use lower-case letters, digits and hyphens"
             )
@@ -160,10 +171,10 @@ class LoadReport:
 def load_content(root, *, force=False):
     """Import every Markdown file under ``root``; one bad file does not stop the rest.
 
-    A page edited in the database since its last import is a conflict and is left alone,
-    unless ``force``.
+    A page changed in the database since a load last wrote it, and since it last matched its
+    file in ``root``, is a conflict and is left alone, unless ``force`` (see FileState).
     """
-    root = Path(root)
+    root = Path(root).resolve()
     report = LoadReport()
     seen = {}
     for file in sorted(root.rglob("*.md"), key=lambda f: str(f.relative_to(root))):
@@ -179,35 +190,53 @@ def load_content(root, *, force=False):
             continue
         seen[path] = name
         try:
-            _store(path, values, name, report, force)
+            _store(path, values, root, name, report, force)
         except RenderError as error:  # Markdown too complex to render: nothing stored
             report.errors.append((name, str(error)))
     return report
 
 
+def folder_label(root):
+    """How history names a folder: relative to the project if inside it, else in full."""
+    root = Path(root).resolve()
+    base = Path(settings.BASE_DIR).resolve()
+    return root.relative_to(base).as_posix() if root.is_relative_to(base) else str(root)
+
+
 @transaction.atomic
-def _store(path, values, name, report, force):
+def _store(path, values, root, name, report, force):
     file_hash = fingerprint(values)
+    folder = str(root)
+    comment = f"Loaded from {Path(folder_label(root), name).as_posix()}"
     page = Page.objects.select_for_update().filter(path=path).first()
     if page is None:
         with reversion.create_revision():
-            Page(path=path, imported_hash=file_hash, **values).save()
-            reversion.set_comment(f"Loaded from content/{name}")
+            page = Page(path=path, **values)
+            page.save()
+            reversion.set_comment(comment)
+        state = FileState(page=page, loaded_hash=file_hash)
+        state.matched(folder, file_hash)
+        state.save()
         report.created.append(name)
         return
+    state = FileState.objects.filter(page=page).first() or FileState(page=page)
     db_hash = page.content_hash()
     if db_hash == file_hash:
-        if page.imported_hash != file_hash:
-            Page.objects.filter(pk=page.pk).update(imported_hash=file_hash)
+        # The page and this file agree; that says nothing about any other folder.
+        if state.folders.get(folder) != file_hash:
+            state.matched(folder, file_hash)
+            state.save()
         report.unchanged.append(name)
         return
-    if db_hash != page.imported_hash and not force:
+    if not force and not state.unchanged_since_files(db_hash, folder):
         report.conflicts.append(name)
         return
     for key, value in values.items():
         setattr(page, key, value)
-    page.imported_hash = file_hash
     with reversion.create_revision():
         page.save()
-        reversion.set_comment(f"Loaded from content/{name}" + (" (forced)" if force else ""))
+        reversion.set_comment(comment + (" (forced)" if force else ""))
+    state.loaded_hash = file_hash
+    state.matched(folder, file_hash)
+    state.save()
     report.updated.append(name)

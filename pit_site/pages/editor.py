@@ -19,7 +19,7 @@ from django.utils.html import format_html
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from .images import MAX_UPLOAD_BYTES, ImageRejected, clean_image
+from .images import MAX_UPLOAD_BYTES, ImageRejected, clean_image, over_upload_limit
 from .models import Image, Kind
 from .rendering import MAX_BODY_CHARS, RenderError, render_markdown
 
@@ -85,6 +85,9 @@ def upload(request):
     if refused:
         message, status = refused
         return JsonResponse({"error": message}, status=status)
+    over_limit = over_upload_limit(request)  # before the file is looked at
+    if over_limit:
+        return JsonResponse({"error": over_limit}, status=429)
     upload = request.FILES.get("image")
     if upload is None:
         return JsonResponse({"error": "Choose an image file to upload."}, status=400)

@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from .content import AWAITING_REVIEW, ContentError, path_for
-from .models import Page, Status, one_year_after
+from .models import FileState, Page, Status, one_year_after
 
 # The order keys are written in; the same order the format guide lists them.
 KEY_ORDER = (
@@ -144,14 +144,15 @@ def _write_atomically(file, data):
 def export_content(root, *, prune=False):
     """Write every page under ``root``, only where the file's text differs.
 
-    Afterwards each page's imported_hash matches its file, so a later load_content sees the
-    files and the database agree. A file whose page is no longer in the database (deleted, or
+    Afterwards each page is recorded as matching its file in ``root`` (FileState), so a later
+    load_content of ``root`` sees the files and the database agree; other folders are not
+    vouched for. A file whose page is no longer in the database (deleted, or
     moved to another path) is left in place, or deleted with ``prune``; a file whose name
     cannot be a page's is always left alone.
     """
-    root = Path(root)
+    root = Path(root).resolve()
     report = ExportReport()
-    pages = list(Page.objects.order_by("path"))
+    pages = list(Page.objects.select_related("file_state").order_by("path"))
     paths = [page.path for page in pages]
     for page in pages:
         relative = path_to_file(page.path, paths)
@@ -170,9 +171,7 @@ def export_content(root, *, prune=False):
         else:
             _write_atomically(file, data)
             report.written.append(name)
-        content_hash = page.content_hash()
-        if page.imported_hash != content_hash:
-            Page.objects.filter(pk=page.pk).update(imported_hash=content_hash)
+        _record_match(page, str(root))
 
     known = set(paths)
     for file in sorted(root.rglob("*.md"), key=lambda f: str(f.relative_to(root))):
@@ -191,6 +190,17 @@ def export_content(root, *, prune=False):
         else:
             report.orphans.append(name)
     return report
+
+
+def _record_match(page, folder):
+    try:
+        state = page.file_state
+    except FileState.DoesNotExist:
+        state = FileState(page=page)
+    content_hash = page.content_hash()
+    if state.folders.get(folder) != content_hash:
+        state.matched(folder, content_hash)
+        state.save()
 
 
 def _remove_empty_folders(folder, root):

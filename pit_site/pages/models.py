@@ -1,10 +1,11 @@
 import hashlib
 import json
+import logging
 
 import reversion
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from .readability import reading_grade
 from .rendering import faq_items, render_markdown
@@ -54,6 +55,9 @@ CONTENT_FIELDS = (
 )  # fmt: skip
 
 
+logger = logging.getLogger(__name__)
+
+
 def one_year_after(day):
     try:
         return day.replace(year=day.year + 1)
@@ -96,12 +100,6 @@ class Page(models.Model):
     next_review_due = models.DateField(null=True, blank=True)
     reviewer = models.CharField(max_length=120, blank=True)
     reviewer_role = models.CharField(max_length=120, blank=True)
-    imported_hash = models.CharField(
-        max_length=64,
-        blank=True,
-        editable=False,
-        help_text="Fingerprint of the content as last imported from or exported to a file.",
-    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
@@ -166,6 +164,57 @@ class Page(models.Model):
 
     def content_hash(self):
         return fingerprint(self.content_values())
+
+
+class FileState(models.Model):
+    """What content files know of a page, for load_content's "changed in the database?" test.
+
+    Not versioned (reverting a page must not restore it) and kept per folder, so a load or
+    export of one folder never vouches for another: a page is overwritten from a folder only
+    if its content is what a load last wrote, or what it was when it last matched that folder.
+    """
+
+    MAX_FOLDERS = 20  # the folders remembered per page, most recent last
+
+    page = models.OneToOneField(
+        Page, on_delete=models.CASCADE, primary_key=True, related_name="file_state"
+    )
+    loaded_hash = models.CharField(
+        max_length=64, blank=True, help_text="Fingerprint of the content a load last wrote."
+    )
+    folders = models.JSONField(
+        default=dict,
+        help_text="Folder -> fingerprint of the content when the page last matched its file there.",
+    )
+
+    def __str__(self):
+        return f"File state of {self.page}"
+
+    def unchanged_since_files(self, content_hash, folder):
+        """True if no change was made in the database since a load wrote the content or since
+        the page last matched its file in ``folder``."""
+        return content_hash in (self.loaded_hash, self.folders.get(folder))
+
+    def matched(self, folder, content_hash):
+        self.folders.pop(folder, None)
+        self.folders[folder] = content_hash
+        while len(self.folders) > self.MAX_FOLDERS:
+            del self.folders[next(iter(self.folders))]
+
+
+def linkable(pages):
+    """The pages that have a URL, each with it as ``url``. A row whose stored path cannot be a
+    URL (saved before the path check was strict) is logged and left out, so one bad row never
+    breaks a list for everyone."""
+    for page in pages:
+        try:
+            page.url = page.get_absolute_url()
+        except NoReverseMatch:
+            logger.warning(
+                "page %s is left out of lists: its path %r is not valid", page.pk, page.path
+            )
+            continue
+        yield page
 
 
 def fingerprint(values):

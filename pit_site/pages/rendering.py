@@ -16,8 +16,10 @@ stored HTML must be harmless whatever the Markdown says.
 
 Python-Markdown (and html5ever inside nh3) take quadratic time or recurse on some
 pathological input, such as thousands of unclosed ``[`` or lists nested hundreds deep.
-``check_complexity`` refuses such text before rendering, with a message saying what to
-change, so no preview or save can tie up a worker for long.
+``check_complexity`` refuses the patterns we know of before rendering, with a message saying
+what to change. Everything else is bounded by ``render_pool``: each render runs in a worker
+process the kernel stops after ``render_pool.CPU_SECONDS`` of CPU, and an exception from the
+library becomes a RenderError. So no text can tie up a server or answer with a 500.
 """
 
 import bisect
@@ -29,6 +31,8 @@ import markdown
 import nh3
 from django.utils.html import strip_tags
 from django.utils.text import slugify
+
+from . import render_pool
 
 ALLOWED_TAGS = {
     "a", "abbr", "blockquote", "br", "caption", "code", "dd", "del", "details", "div",
@@ -104,6 +108,15 @@ ROUND_RE = re.compile(r"[()]")
 TAG_START_RE = re.compile(r"<[A-Za-z/!?]")
 
 
+TOO_SLOW = (
+    f"This text would take too long to show (more than {render_pool.CPU_SECONDS:g} seconds of "
+    "work). Look for something repeated many times, such as one reference [^name] cited "
+    "hundreds of times, or long runs of ` * _ [ or < signs, and simplify it."
+)
+# A footnote with nothing after its colon (and no indented text below) breaks the library.
+EMPTY_FOOTNOTE_RE = re.compile(r"^ {0,3}\[\^([^\]\n]*)\]:[ \t]*$(?!\n(?: {4}|\t))", re.M)
+
+
 class RenderError(ValueError):
     """Markdown the renderer refuses; the message says what to change."""
 
@@ -111,8 +124,32 @@ class RenderError(ValueError):
 def render_markdown(text, *, faq=False):
     """Render Markdown to sanitised HTML. With ``faq``, each ``##`` becomes a <details>.
 
-    Raises RenderError for text too long or too convoluted to render (check_complexity).
+    Raises RenderError, with a message for the editor, for text too long or convoluted to
+    render (check_complexity), that takes more than the CPU limit, or that the library fails on.
     """
+    if not text:
+        return ""
+    kind, value = render_pool.render(text, faq)
+    if kind == "html":
+        return value
+    if kind == "refused":
+        raise RenderError(value)
+    if kind == "stopped":
+        raise RenderError(TOO_SLOW)
+    empty = EMPTY_FOOTNOTE_RE.search(text)
+    if empty:
+        raise RenderError(
+            f"The reference [^{empty.group(1)}] has no text. Write the reference after the "
+            "colon, or remove that line."
+        )
+    raise RenderError(
+        f"This text could not be shown: the Markdown converter failed on it ({value}). Undo "
+        "your last change, or look for unusual Markdown in it."
+    )
+
+
+def render_in_process(text, *, faq=False):
+    """render_markdown's work, without its time limit: only for the render_pool worker."""
     text = UNSAFE_CHARS_RE.sub("\ufffd", text or "")
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # as Python-Markdown does
     check_complexity(text)

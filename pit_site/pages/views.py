@@ -9,7 +9,7 @@ from django.views.decorators.http import require_safe
 
 from pit_site.pagecache import mark_public
 
-from .models import Kind, Page, Region
+from .models import Kind, Page, Region, linkable
 
 REGION_ORDER = {value: index for index, value in enumerate(Region.values)}
 
@@ -45,7 +45,9 @@ def _children_by_region(section):
         .filter(path__startswith=f"{section.path}/")
         .only("path", "title", "nav_title", "summary", "region", "evidence", "order")
     )
-    children = sorted(children, key=lambda p: (REGION_ORDER.get(p.region, 99), p.order, p.title))
+    children = sorted(
+        linkable(children), key=lambda p: (REGION_ORDER.get(p.region, 99), p.order, p.title)
+    )
     return [
         (Region(region).label if region else "Other", list(pages))
         for region, pages in groupby(children, key=lambda p: p.region)

@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image as PILImage
+from PIL import JpegImagePlugin
 
 from pit_site.pages.editor import MAX_UPLOAD_REQUEST_BYTES
 from pit_site.pages.models import Image, Page
@@ -347,3 +348,81 @@ def test_media_is_served_with_nosniff_and_a_locked_down_csp(editor_client, clien
     (media_root / "images" / "note.html").write_text("<script>alert(1)</script>")
     assert client.get("/media/images/note.html").status_code == 404
     assert client.get("/media/../pit_site/settings.py").status_code == 404
+
+
+def test_a_png_over_the_pixel_limit_is_refused_before_it_is_decoded(editor_client):
+    """Issue 15.4: a 155 KB 6324x6324 PNG was decoded (and took 0.5 GB) before being stored."""
+    out = io.BytesIO()
+    PILImage.new("L", (5000, 4000)).save(out, "PNG")  # 20 megapixels in a few KB
+    response = upload(editor_client, out.getvalue())
+    assert response.status_code == 400
+    assert response.json()["error"] == (
+        "This image is 5000 × 4000 pixels (20 megapixels). Images can be up to 12 megapixels, "
+        "or 50 for JPEG photos: make it smaller and try again."
+    )
+    assert not Image.objects.exists()
+
+
+def test_a_large_jpeg_photo_is_decoded_at_a_reduced_scale_and_stored(editor_client, monkeypatch):
+    """A 48-megapixel phone photo is accepted: JPEG can be decoded at 1/2, 1/4 or 1/8 scale."""
+    drafts = []
+    original_draft = JpegImagePlugin.JpegImageFile.draft
+
+    def draft(self, mode, size):
+        drafts.append(size)
+        return original_draft(self, mode, size)
+
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "draft", draft)
+    out = io.BytesIO()
+    PILImage.new("L", (8000, 6000), 128).save(out, "JPEG")
+    response = upload(editor_client, out.getvalue(), name="phone.jpg", content_type="image/jpeg")
+    assert response.status_code == 200, response.content
+    assert (Image.objects.get().width, Image.objects.get().height) == (1600, 1200)
+    assert drafts[0] == (1600, 1200)  # a 1/4-scale decode: 2000 x 1500
+
+
+@pytest.fixture
+def upload_limit(settings):
+    settings.IMAGE_UPLOAD_RATE_LIMIT = "3/m"
+
+
+def test_uploads_over_the_per_user_rate_are_refused_with_429(editor_client, upload_limit):
+    """Issue 15.4: 40 uploads in 0.8 s were all accepted. Refused ones count too."""
+    assert upload(editor_client, b"not an image").status_code == 400
+    assert [upload(editor_client, png_bytes()).status_code for _ in range(3)] == [200, 200, 429]
+    response = upload(editor_client, png_bytes())
+    assert response.status_code == 429
+    assert response.json()["error"] == (
+        "You have uploaded a lot of images in a short time: up to 3 a minute. Wait a minute, "
+        "then try again."
+    )
+    assert Image.objects.count() == 2
+
+    other = Client()
+    other.force_login(User.objects.create_user("ola", is_staff=True, is_superuser=True))
+    assert upload(other, png_bytes()).status_code == 200  # counted per user
+
+
+def test_the_upload_rate_limit_fails_open_when_the_shared_cache_is_down(
+    editor_client, upload_limit, settings, caplog
+):
+    settings.CACHES = {
+        **settings.CACHES,
+        "down": {  # nothing listens on port 1
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        },
+    }
+    settings.RATELIMIT_USE_CACHE = "down"
+    assert [upload(editor_client, png_bytes()).status_code for _ in range(4)] == [200] * 4
+    assert "upload rate limit not checked (ConnectionError); upload accepted" in caplog.text
+
+
+def test_the_admin_image_form_counts_towards_the_same_limit(editor_client, upload_limit):
+    for _ in range(3):
+        upload(editor_client, png_bytes())
+    file = SimpleUploadedFile("chart.png", png_bytes(), content_type="image/png")
+    response = editor_client.post("/admin/pages/image/add/", {"file": file, "note": "A chart"})
+    assert response.status_code == 200
+    assert "up to 3 a minute" in str(response.context["adminform"].form.errors["file"])
+    assert Image.objects.count() == 3

@@ -1,10 +1,13 @@
 """load_content on small fake content trees: idempotent, conflict-safe, clear about bad files."""
 
+import datetime
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from reversion.models import Version
 
+from pit_site.pages.export import serialize
 from pit_site.pages.models import Page
 
 pytestmark = pytest.mark.django_db
@@ -228,3 +231,97 @@ def test_render_pages_keeps_a_page_the_renderer_now_refuses_and_says_so(tree):
     assert err.getvalue().startswith("kept the stored HTML of /what-is-pit/: This text nests")
     assert Page.objects.get(pk=page.pk).body_html == "<p>old HTML</p>"  # still served
     assert "page(s) re-rendered" in out.getvalue()
+
+
+def review(path):
+    """What "Mark selected pages reviewed today by me" does to a page."""
+    page = Page.objects.get(path=path)
+    page.last_reviewed = datetime.date(2026, 11, 2)
+    page.reviewer = "Dr Rita Reviewer"
+    page.save()
+
+
+def test_a_review_survives_export_and_load_elsewhere_then_a_load_of_the_first_folder(
+    tree, tmp_path_factory
+):
+    """Issue 15.1: the review was undone by a plain load after exporting and loading a copy."""
+    load(tree)
+    review("what-is-pit")
+    copy = tmp_path_factory.mktemp("copy")
+    call_command("export_content", "--dir", str(copy), stdout=StringIO())
+    assert "0 updated, 3 unchanged, 0 conflicts" in load(copy)[0]
+
+    out, err = load(tree)
+    assert "0 updated, 2 unchanged, 1 conflicts" in out
+    assert "conflict: what-is-pit.md" in err
+    assert Page.objects.get(path="what-is-pit").reviewer == "Dr Rita Reviewer"
+    assert "1 conflicts" in load(tree)[0]  # and the next time too
+
+
+def test_an_unchanged_load_of_a_folder_that_matches_the_database_keeps_the_conflict(
+    tree, tmp_path_factory
+):
+    load(tree)
+    review("what-is-pit")
+    same = tmp_path_factory.mktemp("same")
+    page = Page.objects.get(path="what-is-pit")
+    (same / "what-is-pit.md").write_text(serialize(page))  # written by hand, not exported
+    assert "1 unchanged" in load(same)[0]
+    assert "1 conflicts" in load(tree)[0]
+    assert Page.objects.get(path="what-is-pit").reviewer == "Dr Rita Reviewer"
+
+
+def test_an_edit_exported_to_the_folder_and_then_changed_in_the_file_loads_without_conflict(
+    tree,
+):
+    load(tree)
+    review("what-is-pit")
+    call_command("export_content", "--dir", str(tree), stdout=StringIO())
+    file = tree / "what-is-pit.md"
+    file.write_text(file.read_text().replace("Some **text**", "Some new **text**"))
+    out, err = load(tree)
+    assert "1 updated, 2 unchanged, 0 conflicts" in out and err == ""
+    page = Page.objects.get(path="what-is-pit")
+    assert "Some new" in page.body and page.reviewer == "Dr Rita Reviewer"
+
+
+def test_a_page_last_written_by_a_load_is_updated_from_any_folder(tree, tmp_path_factory):
+    load(tree)
+    other = tmp_path_factory.mktemp("other")
+    (other / "what-is-pit.md").write_text(PAGE.format(title="What is PIT, from another copy"))
+    assert "1 updated" in load(other)[0]  # nothing was changed in the database
+    (tree / "what-is-pit.md").write_text(PAGE.format(title="What is PIT, edited"))
+    assert "1 updated" in load(tree)[0]
+    review("what-is-pit")
+    for folder in (tree, other):  # an edit made in the database is kept whatever the folder
+        (folder / "what-is-pit.md").write_text(PAGE.format(title="Changed again"))
+        assert "1 conflicts" in load(folder)[0]
+    assert Page.objects.get(path="what-is-pit").reviewer == "Dr Rita Reviewer"
+    assert "1 updated" in load(other, "--force")[0]
+    assert Page.objects.get(path="what-is-pit").reviewer == ""
+
+
+def test_the_history_names_the_folder_that_was_loaded(tree, tmp_path_factory):
+    load(tree)
+    other = tmp_path_factory.mktemp("other")
+    (other / "what-is-pit.md").write_text(PAGE.format(title="Another title"))
+    load(other)
+    page = Page.objects.get(path="what-is-pit")
+    comments = [v.revision.comment for v in Version.objects.get_for_object(page)]
+    assert comments == [
+        f"Loaded from {other / 'what-is-pit.md'}",
+        f"Loaded from {tree / 'what-is-pit.md'}",
+    ]
+
+
+def test_reverting_a_page_in_the_admin_is_a_change_the_next_load_keeps(tree):
+    """The fingerprint lives outside the page's history, so a revert cannot restore it."""
+    load(tree)
+    (tree / "what-is-pit.md").write_text(PAGE.format(title="Second title"))
+    load(tree)
+    page = Page.objects.get(path="what-is-pit")
+    Version.objects.get_for_object(page).last().revert()  # back to the first load
+    assert Page.objects.get(path="what-is-pit").title == "What is PIT"
+    (tree / "what-is-pit.md").write_text(PAGE.format(title="Third title"))
+    assert "1 conflicts" in load(tree)[0]
+    assert Page.objects.get(path="what-is-pit").title == "What is PIT"

@@ -45,7 +45,7 @@ def test_a_real_recursion_error_becomes_the_nesting_message(monkeypatch):
 
     monkeypatch.setattr("pit_site.pages.rendering.markdown.markdown", recurse)
     with pytest.raises(RenderError, match=TOO_DEEP):
-        render_markdown("- x")
+        rendering.render_in_process("- x")  # what the render_pool worker runs
 
 
 @pytest.mark.parametrize(
