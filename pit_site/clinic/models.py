@@ -6,14 +6,19 @@ example.com addresses) for each clinic to replace in the admin.
 """
 
 import re
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.core.validators import MaxValueValidator, MinValueValidator, validate_email
 from django.db import models
 
 CACHE_KEY = "clinic:details"
+DEMO_MARK = "(demo value)"
+DEMO_NOTE = "*Demo details: the clinic has not yet confirmed these.*"
+GRAMS = {"max_digits": 4, "decimal_places": 1, "null": True, "blank": True}
+GRAM_LIMITS = [MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal("100"))]
 
 
 class Clinic(models.Model):
@@ -56,6 +61,53 @@ class Clinic(models.Model):
         help_text="Shown in every page's footer. The site is not for emergencies: say where to go.",
     )
 
+    # Safety details patients see inside the pages ({{ clinic.… }} in the Markdown). The
+    # shipped values are demo values: patients see them marked so until a clinician checks
+    # them and ticks safety_details_confirmed.
+    dextrose_grams_low = models.DecimalField(
+        "dextrose per session, from (grams)",
+        default=Decimal("0.5"),
+        validators=GRAM_LIMITS,
+        help_text="The least sugar (dextrose) a usual session involves, in grams. 10 mL of 5% "
+        "dextrose holds 0.5 g. The shipped 0.5 is a demo value.",
+        **GRAMS,
+    )
+    dextrose_grams_high = models.DecimalField(
+        "dextrose per session, up to (grams)",
+        default=Decimal("1.0"),
+        validators=GRAM_LIMITS,
+        help_text="The most sugar a usual session involves, in grams (20 mL of 5% dextrose "
+        "holds 1 g). The shipped 1.0 is a demo value.",
+        **GRAMS,
+    )
+    emergency_equipment = models.TextField(
+        blank=True,
+        max_length=1000,
+        default=(
+            "A couch, so you can lie down if you feel faint\n"
+            "A defibrillator (a machine that can restart the heart)\n"
+            "Oxygen\n"
+            "Medicines for a severe allergic reaction, including adrenaline"
+        ),
+        help_text="What the clinic keeps for an emergency, one item per line. Shown to "
+        "patients on the safety page. The shipped list is a demo.",
+    )
+    emergency_training = models.TextField(
+        blank=True,
+        max_length=1000,
+        default=(
+            "Everyone who gives injections is trained in basic life support every year\n"
+            "Staff are trained to spot and treat a severe allergic reaction"
+        ),
+        help_text="The emergency training the clinic's staff have, one item per line. Shown "
+        "to patients on the safety page. The shipped list is a demo.",
+    )
+    safety_details_confirmed = models.BooleanField(
+        default=False,
+        help_text="Tick once a clinician has checked the dextrose figures, equipment and "
+        "training above. Until then, patients see them marked as demo values.",
+    )
+
     class Meta:
         verbose_name = "clinic details"
         verbose_name_plural = "clinic details"
@@ -73,6 +125,15 @@ class Clinic(models.Model):
         return [a for a in re.split(r"[\s,;]+", self.notification_emails) if a]
 
     def clean(self):
+        low, high = self.dextrose_grams_low, self.dextrose_grams_high
+        if (low is None) != (high is None):
+            raise ValidationError(
+                {"dextrose_grams_high": "Give both ends of the range, or leave both empty."}
+            )
+        if low is not None and high is not None and low > high:
+            raise ValidationError(
+                {"dextrose_grams_high": "This must be at least the first figure."}
+            )
         for address in self.notification_address_list:
             try:
                 validate_email(address)
@@ -80,6 +141,29 @@ class Clinic(models.Model):
                 raise ValidationError(
                     {"notification_emails": f"{address!r} is not an email address."}
                 ) from None
+
+    def markdown_details(self):
+        """({name: inline Markdown}, {name: block Markdown}): the details pages can hold."""
+        mark = "" if self.safety_details_confirmed else f" {DEMO_MARK}"
+        low, high = self.dextrose_grams_low, self.dextrose_grams_high
+        if low is None or high is None:
+            dextrose = "a small amount (ask us for the figure)"
+        else:
+            low_text, high_text = (f"{value.normalize():f}" for value in (low, high))
+            unit = "gram" if high <= 1 else "grams"
+            amount = high_text if low == high else f"{low_text} to {high_text}"
+            dextrose = f"{amount} {unit}{mark}"
+        return {"dextrose_per_session": dextrose}, {
+            "emergency_equipment": self._markdown_list(self.emergency_equipment),
+            "emergency_training": self._markdown_list(self.emergency_training),
+        }
+
+    def _markdown_list(self, text):
+        items = [line.strip() for line in text.splitlines() if line.strip()]
+        if not items:
+            return "Please ask us about this."
+        listed = "\n".join(f"- {item}" for item in items)
+        return listed if self.safety_details_confirmed else f"{listed}\n\n{DEMO_NOTE}"
 
     @property
     def phone_href(self):

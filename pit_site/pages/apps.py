@@ -10,8 +10,13 @@ class PagesConfig(AppConfig):
 
         from pit_site.clinic.models import Clinic
 
-        from .models import Page
+        from .models import Page, show_new_clinic_details
         from .pagecache import bump_version
+
+        # Pages that show clinic details ({{ clinic.… }}) are re-rendered when they change.
+        post_save.connect(
+            show_new_clinic_details, sender=Clinic, dispatch_uid="pages-clinic-details"
+        )
 
         # Any change to what public pages show makes every app server drop its cached copies.
         for model in (Page, Clinic):

@@ -11,13 +11,22 @@ import yaml
 from django.conf import settings
 from django.db import transaction
 
-from .models import Evidence, Kind, Page, Region, Status, fingerprint, one_year_after
+from .models import (
+    NOT_OFFERED_NEEDS_CONDITION,
+    Evidence,
+    Kind,
+    Page,
+    Region,
+    Status,
+    fingerprint,
+    one_year_after,
+)
 from .rendering import RenderError
 
 SEGMENT_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 RESERVED_FIRST_SEGMENTS = {"admin", "editor", "static", "media", "healthz"}
 ALLOWED_KEYS = {
-    "title", "summary", "kind", "status", "order", "nav_title", "region", "evidence",
+    "title", "summary", "kind", "status", "order", "nav_title", "region", "evidence", "not_offered",
     "review", "last_reviewed", "next_review_due", "reviewer", "reviewer_role",
 }  # fmt: skip
 # The `review` key's only value: says outright that no clinician has reviewed the page yet.
@@ -113,6 +122,11 @@ def parse_file(file, root):
             raise ContentError(f"evidence must be one of: {', '.join(Evidence.values)}")
     elif region or evidence:
         raise ContentError("region and evidence are only for kind: condition")
+    not_offered = meta.get("not_offered", False)
+    if not isinstance(not_offered, bool):
+        raise ContentError(f"not_offered must be true or false, not {not_offered!r}")
+    if not_offered and kind != Kind.CONDITION:
+        raise ContentError(NOT_OFFERED_NEEDS_CONDITION)
 
     last_reviewed = _date(meta, "last_reviewed")
     next_review_due = _date(meta, "next_review_due")
@@ -128,6 +142,7 @@ def parse_file(file, root):
         "nav_title": _text(meta, "nav_title", max_length=80),
         "region": region,
         "evidence": evidence,
+        "not_offered": not_offered,
         "last_reviewed": last_reviewed,
         "next_review_due": next_review_due,
         "reviewer": _text(meta, "reviewer", max_length=120),
