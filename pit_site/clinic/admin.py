@@ -27,6 +27,24 @@ class ClinicAdmin(admin.ModelAdmin):
                 ],
             },
         ),
+        (
+            "Registration, complaints and support shown on the About page",
+            {
+                "description": "The shipped values are demo values, marked as such to patients "
+                "until you replace them and tick the box below.",
+                "fields": [
+                    "regulator",
+                    "regulator_url",
+                    "insurance",
+                    "complaints_handler",
+                    ("complaints_acknowledge_days", "complaints_reply_days"),
+                    "iscas_member",
+                    "chaperones",
+                    "language_support",
+                    "governance_details_confirmed",
+                ],
+            },
+        ),
     ]
 
     def has_add_permission(self, request):

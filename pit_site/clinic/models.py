@@ -108,6 +108,77 @@ class Clinic(models.Model):
         "training above. Until then, patients see them marked as demo values.",
     )
 
+    # Governance facts patients look for, shown on the About page. Demo values too: marked as
+    # such until someone who knows the clinic's registrations ticks governance_details_confirmed.
+    regulator = models.TextField(
+        blank=True,
+        max_length=600,
+        default=(
+            "We are registered with the Care Quality Commission (CQC), which checks health "
+            "care in England. Our provider ID is 1-000000000."
+        ),
+        help_text="Who regulates the clinic and its registration number, as patients should "
+        "read it. The shipped text is a demo.",
+    )
+    regulator_url = models.URLField(
+        blank=True,
+        default="https://www.cqc.org.uk/",
+        help_text="Where patients can check the registration, ideally the clinic's own page "
+        "on the regulator's website.",
+    )
+    insurance = models.TextField(
+        blank=True,
+        max_length=600,
+        default=(
+            "The clinic and each of our clinicians have insurance for the care they give. It "
+            "pays out if a patient is harmed by poor care."
+        ),
+        help_text="The clinic's and clinicians' indemnity insurance, in plain words. The "
+        "shipped text is a demo.",
+    )
+    complaints_handler = models.CharField(
+        max_length=120,
+        blank=True,
+        default="our clinic manager",
+        help_text='Who looks into complaints, e.g. "our clinic manager, Sam Patel".',
+    )
+    complaints_acknowledge_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, default=3, help_text="Working days to confirm a complaint arrived."
+    )
+    complaints_reply_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, default=20, help_text="Working days to send a full written reply."
+    )
+    iscas_member = models.BooleanField(
+        "subscribes to ISCAS",
+        default=False,
+        help_text="Tick if the clinic subscribes to the Independent Sector Complaints "
+        "Adjudication Service, which can review a complaint the clinic could not resolve.",
+    )
+    chaperones = models.TextField(
+        blank=True,
+        max_length=600,
+        default=(
+            "You can ask for a chaperone at any visit. This is a trained member of staff who "
+            "stays in the room with you. You can also bring a friend or relative."
+        ),
+        help_text="What the clinic offers. The shipped text is a demo.",
+    )
+    language_support = models.TextField(
+        blank=True,
+        max_length=600,
+        default=(
+            "We can book an interpreter for your visits, at no cost to you, including for "
+            "British Sign Language. Please tell us when you book."
+        ),
+        help_text="Interpreters and other language support. The shipped text is a demo.",
+    )
+    governance_details_confirmed = models.BooleanField(
+        default=False,
+        help_text="Tick once the registration, insurance, complaints, chaperone and language "
+        "details above are the clinic's own. Until then, patients see them marked as demo "
+        "values.",
+    )
+
     class Meta:
         verbose_name = "clinic details"
         verbose_name_plural = "clinic details"
@@ -153,17 +224,45 @@ class Clinic(models.Model):
             unit = "gram" if high <= 1 else "grams"
             amount = high_text if low == high else f"{low_text} to {high_text}"
             dextrose = f"{amount} {unit}{mark}"
+        safety, governance = self.safety_details_confirmed, self.governance_details_confirmed
         return {"dextrose_per_session": dextrose}, {
-            "emergency_equipment": self._markdown_list(self.emergency_equipment),
-            "emergency_training": self._markdown_list(self.emergency_training),
+            "emergency_equipment": _demo(_bullets(self.emergency_equipment), safety),
+            "emergency_training": _demo(_bullets(self.emergency_training), safety),
+            "regulator": _demo(self._regulator_markdown(), governance),
+            "insurance": _demo(_paragraphs(self.insurance), governance),
+            "complaints": _demo(self._complaints_markdown(), governance),
+            "chaperones": _demo(_paragraphs(self.chaperones), governance),
+            "language_support": _demo(_paragraphs(self.language_support), governance),
         }
 
-    def _markdown_list(self, text):
-        items = [line.strip() for line in text.splitlines() if line.strip()]
-        if not items:
-            return "Please ask us about this."
-        listed = "\n".join(f"- {item}" for item in items)
-        return listed if self.safety_details_confirmed else f"{listed}\n\n{DEMO_NOTE}"
+    def _regulator_markdown(self):
+        text = _paragraphs(self.regulator)
+        if self.regulator_url:
+            text += f"\n\n[Check our registration on the regulator's website]({self.regulator_url})"
+        return text
+
+    def _complaints_markdown(self):
+        handler = self.complaints_handler or "a senior member of staff"
+        if self.iscas_member:
+            next_step = (
+                "If you are still unhappy after our final reply, you can ask the Independent "
+                "Sector Complaints Adjudication Service (ISCAS) to review it. We subscribe to "
+                "it, and it is free for you."
+            )
+        else:
+            next_step = (
+                "We do not subscribe to the Independent Sector Complaints Adjudication Service "
+                "(ISCAS), so it cannot review your complaint."
+            )
+        return (
+            "1. Tell us what happened: in person, by phone, in writing or through the "
+            "[contact page](/contact/).\n"
+            f"2. {handler[:1].upper()}{handler[1:]} looks into it.\n"
+            f"3. We confirm we have your complaint {_within(self.complaints_acknowledge_days)}.\n"
+            "4. We aim to send you a full reply in writing "
+            f"{_within(self.complaints_reply_days)}. If it will take longer, we tell you why.\n\n"
+            f"{next_step}"
+        )
 
     @property
     def phone_href(self):
@@ -177,6 +276,27 @@ class Clinic(models.Model):
             clinic, _ = cls.objects.get_or_create(pk=1)
             cache.set(CACHE_KEY, clinic, 3600)
         return clinic
+
+
+def _paragraphs(text):
+    """Each non-empty line a paragraph; a note to ask when there are none."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return "\n\n".join(lines) or "Please ask us about this."
+
+
+def _bullets(text):
+    items = [line.strip() for line in text.splitlines() if line.strip()]
+    return "\n".join(f"- {item}" for item in items) or "Please ask us about this."
+
+
+def _within(days):
+    if days is None:
+        return "as soon as we can"
+    return f"within {days} working day{'' if days == 1 else 's'}"
+
+
+def _demo(markdown, confirmed):
+    return markdown if confirmed else f"{markdown}\n\n{DEMO_NOTE}"
 
 
 class StaffProfile(models.Model):

@@ -140,3 +140,41 @@ def test_the_dextrose_range_must_make_sense():
     clinic.dextrose_grams_high = None
     with pytest.raises(ValidationError, match="Give both ends"):
         clinic.full_clean()
+
+
+def test_governance_details_are_built_from_the_clinics_record():
+    about = (
+        "{{ clinic.regulator }}\n\n{{ clinic.insurance }}\n\n{{ clinic.complaints }}\n\n"
+        "{{ clinic.chaperones }}\n\n{{ clinic.language_support }}"
+    )
+    demo = render_markdown(about)
+    assert "Care Quality Commission" in demo and 'href="https://www.cqc.org.uk/"' in demo
+    assert demo.count("Demo details") == 5
+    assert "within 3 working days" in demo and "within 20 working days" in demo
+    assert "cannot review your complaint" in demo  # not an ISCAS member by default
+
+    clinic = Clinic(
+        regulator="Registered with Healthcare Inspectorate Wales.",
+        regulator_url="",
+        complaints_handler="our practice manager, Sam Patel",
+        complaints_acknowledge_days=2,
+        complaints_reply_days=15,
+        iscas_member=True,
+        chaperones="",
+        governance_details_confirmed=True,
+    )
+    html = render_markdown(about, clinic=clinic)
+    assert "Healthcare Inspectorate Wales" in html and "regulator's website" not in html
+    assert "Our practice manager, Sam Patel looks into it." in html
+    assert "within 2 working days" in html and "within 15 working days" in html
+    assert "ask the Independent Sector Complaints Adjudication Service (ISCAS)" in html
+    assert "Please ask us about this." in html  # no chaperone text given
+    assert "Demo" not in html
+
+
+@pytest.mark.django_db
+def test_the_about_page_shows_registration_complaints_chaperones_and_interpreters(client):
+    text = soup(client.get("/about/")).select_one(".prose").text
+    for expected in ["Care Quality Commission", "insurance", "chaperone", "interpreter",
+                     "working days", "ISCAS", "Demo details"]:  # fmt: skip
+        assert expected in text, expected
