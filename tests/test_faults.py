@@ -319,9 +319,7 @@ def stack():
             REDIS_TIMEOUT="2",  # a busy test machine can stall a worker for 0.5 s
         )
         livesite.prepare(env)
-        server = exits.enter_context(
-            livesite.serving_web(env, tmp / "server.log", name="site")
-        )
+        server = exits.enter_context(livesite.serving_web(env, tmp / "server.log", name="site"))
         yield server, db_proxy, database_url
 
 

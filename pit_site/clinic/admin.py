@@ -13,6 +13,38 @@ class ClinicAdmin(admin.ModelAdmin):
         ),
         ("Enquiries", {"fields": ["notification_emails"]}),
         ("Urgent help", {"fields": ["emergency_number", "urgent_advice"]}),
+        (
+            "Safety details shown in the pages",
+            {
+                "description": "Patients see these on the safety page and in the diabetes "
+                "advice. The shipped values are demo values, marked as such to patients until "
+                "a clinician checks them and ticks the box below.",
+                "fields": [
+                    ("dextrose_grams_low", "dextrose_grams_high"),
+                    "emergency_equipment",
+                    "emergency_training",
+                    "safety_details_confirmed",
+                ],
+            },
+        ),
+        (
+            "Registration, complaints and support shown on the About page",
+            {
+                "description": "The shipped values are demo values, marked as such to patients "
+                "until you replace them and tick the box below.",
+                "fields": [
+                    "regulator",
+                    "regulator_url",
+                    "insurance",
+                    "complaints_handler",
+                    ("complaints_acknowledge_days", "complaints_reply_days"),
+                    "iscas_member",
+                    "chaperones",
+                    "language_support",
+                    "governance_details_confirmed",
+                ],
+            },
+        ),
     ]
 
     def has_add_permission(self, request):

@@ -6,16 +6,21 @@ example.com addresses) for each clinic to replace in the admin.
 """
 
 import re
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.core.validators import MaxValueValidator, MinValueValidator, validate_email
 from django.db import models
 
 from . import contact_copy
 
 CACHE_KEY = "clinic:details"
+DEMO_MARK = "(demo value)"
+DEMO_NOTE = "*Demo details: the clinic has not yet confirmed these.*"
+GRAMS = {"max_digits": 4, "decimal_places": 1, "null": True, "blank": True}
+GRAM_LIMITS = [MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal("100"))]
 
 
 class Clinic(models.Model):
@@ -58,6 +63,124 @@ class Clinic(models.Model):
         help_text="Shown in every page's footer. The site is not for emergencies: say where to go.",
     )
 
+    # Safety details patients see inside the pages ({{ clinic.… }} in the Markdown). The
+    # shipped values are demo values: patients see them marked so until a clinician checks
+    # them and ticks safety_details_confirmed.
+    dextrose_grams_low = models.DecimalField(
+        "dextrose per session, from (grams)",
+        default=Decimal("0.5"),
+        validators=GRAM_LIMITS,
+        help_text="The least sugar (dextrose) a usual session involves, in grams. 10 mL of 5% "
+        "dextrose holds 0.5 g. The shipped 0.5 is a demo value.",
+        **GRAMS,
+    )
+    dextrose_grams_high = models.DecimalField(
+        "dextrose per session, up to (grams)",
+        default=Decimal("1.0"),
+        validators=GRAM_LIMITS,
+        help_text="The most sugar a usual session involves, in grams (20 mL of 5% dextrose "
+        "holds 1 g). The shipped 1.0 is a demo value.",
+        **GRAMS,
+    )
+    emergency_equipment = models.TextField(
+        blank=True,
+        max_length=1000,
+        default=(
+            "A couch, so you can lie down if you feel faint\n"
+            "A defibrillator (a machine that can restart the heart)\n"
+            "Oxygen\n"
+            "Medicines for a severe allergic reaction, including adrenaline"
+        ),
+        help_text="What the clinic keeps for an emergency, one item per line. Shown to "
+        "patients on the safety page. The shipped list is a demo.",
+    )
+    emergency_training = models.TextField(
+        blank=True,
+        max_length=1000,
+        default=(
+            "Everyone who gives injections is trained in basic life support every year\n"
+            "Staff are trained to spot and treat a severe allergic reaction"
+        ),
+        help_text="The emergency training the clinic's staff have, one item per line. Shown "
+        "to patients on the safety page. The shipped list is a demo.",
+    )
+    safety_details_confirmed = models.BooleanField(
+        default=False,
+        help_text="Tick once a clinician has checked the dextrose figures, equipment and "
+        "training above. Until then, patients see them marked as demo values.",
+    )
+
+    # Governance facts patients look for, shown on the About page. Demo values too: marked as
+    # such until someone who knows the clinic's registrations ticks governance_details_confirmed.
+    regulator = models.TextField(
+        blank=True,
+        max_length=600,
+        default=(
+            "We are registered with the Care Quality Commission (CQC), which checks health "
+            "care in England. Our provider ID is 1-000000000."
+        ),
+        help_text="Who regulates the clinic and its registration number, as patients should "
+        "read it. The shipped text is a demo.",
+    )
+    regulator_url = models.URLField(
+        blank=True,
+        default="https://www.cqc.org.uk/",
+        help_text="Where patients can check the registration, ideally the clinic's own page "
+        "on the regulator's website.",
+    )
+    insurance = models.TextField(
+        blank=True,
+        max_length=600,
+        default=(
+            "The clinic and each of our clinicians have insurance for the care they give. It "
+            "pays out if a patient is harmed by poor care."
+        ),
+        help_text="The clinic's and clinicians' indemnity insurance, in plain words. The "
+        "shipped text is a demo.",
+    )
+    complaints_handler = models.CharField(
+        max_length=120,
+        blank=True,
+        default="our clinic manager",
+        help_text='Who looks into complaints, e.g. "our clinic manager, Sam Patel".',
+    )
+    complaints_acknowledge_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, default=3, help_text="Working days to confirm a complaint arrived."
+    )
+    complaints_reply_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, default=20, help_text="Working days to send a full written reply."
+    )
+    iscas_member = models.BooleanField(
+        "subscribes to ISCAS",
+        default=False,
+        help_text="Tick if the clinic subscribes to the Independent Sector Complaints "
+        "Adjudication Service, which can review a complaint the clinic could not resolve.",
+    )
+    chaperones = models.TextField(
+        blank=True,
+        max_length=600,
+        default=(
+            "You can ask for a chaperone at any visit. This is a trained member of staff who "
+            "stays in the room with you. You can also bring a friend or relative."
+        ),
+        help_text="What the clinic offers. The shipped text is a demo.",
+    )
+    language_support = models.TextField(
+        blank=True,
+        max_length=600,
+        default=(
+            "We can book an interpreter for your visits, at no cost to you, including for "
+            "British Sign Language. Please tell us when you book."
+        ),
+        help_text="Interpreters and other language support. The shipped text is a demo.",
+    )
+    governance_details_confirmed = models.BooleanField(
+        default=False,
+        help_text="Tick once the registration, insurance, complaints, chaperone and language "
+        "details above are the clinic's own. Until then, patients see them marked as demo "
+        "values.",
+    )
+
     class Meta:
         verbose_name = "clinic details"
         verbose_name_plural = "clinic details"
@@ -75,6 +198,15 @@ class Clinic(models.Model):
         return [a for a in re.split(r"[\s,;]+", self.notification_emails) if a]
 
     def clean(self):
+        low, high = self.dextrose_grams_low, self.dextrose_grams_high
+        if (low is None) != (high is None):
+            raise ValidationError(
+                {"dextrose_grams_high": "Give both ends of the range, or leave both empty."}
+            )
+        if low is not None and high is not None and low > high:
+            raise ValidationError(
+                {"dextrose_grams_high": "This must be at least the first figure."}
+            )
         for address in self.notification_address_list:
             try:
                 validate_email(address)
@@ -82,6 +214,57 @@ class Clinic(models.Model):
                 raise ValidationError(
                     {"notification_emails": f"{address!r} is not an email address."}
                 ) from None
+
+    def markdown_details(self):
+        """({name: inline Markdown}, {name: block Markdown}): the details pages can hold."""
+        mark = "" if self.safety_details_confirmed else f" {DEMO_MARK}"
+        low, high = self.dextrose_grams_low, self.dextrose_grams_high
+        if low is None or high is None:
+            dextrose = "a small amount (ask us for the figure)"
+        else:
+            low_text, high_text = (f"{value.normalize():f}" for value in (low, high))
+            unit = "gram" if high <= 1 else "grams"
+            amount = high_text if low == high else f"{low_text} to {high_text}"
+            dextrose = f"{amount} {unit}{mark}"
+        safety, governance = self.safety_details_confirmed, self.governance_details_confirmed
+        return {"dextrose_per_session": dextrose}, {
+            "emergency_equipment": _demo(_bullets(self.emergency_equipment), safety),
+            "emergency_training": _demo(_bullets(self.emergency_training), safety),
+            "regulator": _demo(self._regulator_markdown(), governance),
+            "insurance": _demo(_paragraphs(self.insurance), governance),
+            "complaints": _demo(self._complaints_markdown(), governance),
+            "chaperones": _demo(_paragraphs(self.chaperones), governance),
+            "language_support": _demo(_paragraphs(self.language_support), governance),
+        }
+
+    def _regulator_markdown(self):
+        text = _paragraphs(self.regulator)
+        if self.regulator_url:
+            text += f"\n\n[Check our registration on the regulator's website]({self.regulator_url})"
+        return text
+
+    def _complaints_markdown(self):
+        handler = self.complaints_handler or "a senior member of staff"
+        if self.iscas_member:
+            next_step = (
+                "If you are still unhappy after our final reply, you can ask the Independent "
+                "Sector Complaints Adjudication Service (ISCAS) to review it. We subscribe to "
+                "it, and it is free for you."
+            )
+        else:
+            next_step = (
+                "We do not subscribe to the Independent Sector Complaints Adjudication Service "
+                "(ISCAS), so it cannot review your complaint."
+            )
+        return (
+            "1. Tell us what happened: in person, by phone, in writing or through the "
+            "[contact page](/contact/).\n"
+            f"2. {handler[:1].upper()}{handler[1:]} looks into it.\n"
+            f"3. We confirm we have your complaint {_within(self.complaints_acknowledge_days)}.\n"
+            "4. We aim to send you a full reply in writing "
+            f"{_within(self.complaints_reply_days)}. If it will take longer, we tell you why.\n\n"
+            f"{next_step}"
+        )
 
     @property
     def phone_href(self):
@@ -96,6 +279,27 @@ class Clinic(models.Model):
             cache.set(CACHE_KEY, clinic, 3600)
         contact_copy.remember(clinic)  # for the pages shown while the database is down
         return clinic
+
+
+def _paragraphs(text):
+    """Each non-empty line a paragraph; a note to ask when there are none."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return "\n\n".join(lines) or "Please ask us about this."
+
+
+def _bullets(text):
+    items = [line.strip() for line in text.splitlines() if line.strip()]
+    return "\n".join(f"- {item}" for item in items) or "Please ask us about this."
+
+
+def _within(days):
+    if days is None:
+        return "as soon as we can"
+    return f"within {days} working day{'' if days == 1 else 's'}"
+
+
+def _demo(markdown, confirmed):
+    return markdown if confirmed else f"{markdown}\n\n{DEMO_NOTE}"
 
 
 class StaffProfile(models.Model):

@@ -125,14 +125,25 @@ class PageAdmin(CompareVersionAdmin):
         "title", "public_link", "status", "kind", "review_status", "grade", "updated_at",
         "updated_by",
     ]  # fmt: skip
-    list_filter = ["status", ReviewFilter, "kind", "region"]
+    list_filter = ["status", ReviewFilter, "kind", "region", "not_offered"]
     search_fields = ["title", "path", "summary", "body"]
     readonly_fields = ["reading_grade_display", "created_at", "updated_at", "updated_by"]
     fieldsets = [
         ("Content", {"fields": ["title", "body", "reading_grade_display"]}),
         (
             "Listing",
-            {"fields": ["path", "kind", "summary", "nav_title", "order", "region", "evidence"]},
+            {
+                "fields": [
+                    "path",
+                    "kind",
+                    "summary",
+                    "nav_title",
+                    "order",
+                    "region",
+                    "evidence",
+                    "not_offered",
+                ]
+            },
         ),
         ("Clinical review", {"fields": REVIEW_FIELDS}),
         ("Publishing", {"fields": ["status", "created_at", "updated_at", "updated_by"]}),

@@ -14,6 +14,7 @@ from django.db import transaction
 from pit_site.paths import site_segments
 
 from .models import (
+    NOT_OFFERED_NEEDS_CONDITION,
     Evidence,
     FileState,
     Kind,
@@ -28,7 +29,7 @@ from .rendering import RenderError
 # Always used with fullmatch: "$" alone would also accept a newline at the end.
 SEGMENT_RE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 ALLOWED_KEYS = {
-    "title", "summary", "kind", "status", "order", "nav_title", "region", "evidence",
+    "title", "summary", "kind", "status", "order", "nav_title", "region", "evidence", "not_offered",
     "review", "last_reviewed", "next_review_due", "reviewer", "reviewer_role",
 }  # fmt: skip
 # The `review` key's only value: says outright that no clinician has reviewed the page yet.
@@ -123,6 +124,11 @@ def parse_file(file, root):
             raise ContentError(f"evidence must be one of: {', '.join(Evidence.values)}")
     elif region or evidence:
         raise ContentError("region and evidence are only for kind: condition")
+    not_offered = meta.get("not_offered", False)
+    if not isinstance(not_offered, bool):
+        raise ContentError(f"not_offered must be true or false, not {not_offered!r}")
+    if not_offered and kind != Kind.CONDITION:
+        raise ContentError(NOT_OFFERED_NEEDS_CONDITION)
 
     last_reviewed = _date(meta, "last_reviewed")
     next_review_due = _date(meta, "next_review_due")
@@ -138,6 +144,7 @@ def parse_file(file, root):
         "nav_title": _text(meta, "nav_title", max_length=80),
         "region": region,
         "evidence": evidence,
+        "not_offered": not_offered,
         "last_reviewed": last_reviewed,
         "next_review_due": next_review_due,
         "reviewer": _text(meta, "reviewer", max_length=120),

@@ -19,6 +19,8 @@ from django.utils.html import format_html
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from pit_site.clinic.models import Clinic
+
 from .images import MAX_UPLOAD_BYTES, ImageRejected, clean_image, over_upload_limit
 from .models import Image, Kind
 from .rendering import MAX_BODY_CHARS, RenderError, render_markdown
@@ -72,7 +74,9 @@ def preview(request):
     if len(content) > MAX_BODY_CHARS:
         return preview_note(TOO_LONG, 413)
     try:
-        html = render_markdown(content, faq=request.GET.get("kind") == Kind.FAQ)
+        html = render_markdown(
+            content, faq=request.GET.get("kind") == Kind.FAQ, clinic=Clinic.load()
+        )
     except RenderError as error:
         return preview_note(f"Preview not shown: {error}", 400)
     return HttpResponse(html, content_type="text/html; charset=utf-8")

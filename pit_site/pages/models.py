@@ -4,11 +4,16 @@ import logging
 
 import reversion
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import NoReverseMatch, reverse
 
+from pit_site.clinic.models import Clinic
+
 from .readability import reading_grade
-from .rendering import faq_items, render_markdown
+from .rendering import RenderError, faq_items, has_clinic_details, render_markdown
+
+logger = logging.getLogger(__name__)
 
 
 class Kind(models.TextChoices):
@@ -50,12 +55,14 @@ EVIDENCE_EXPLAINED = {
 
 # The fields a content file sets; the same list drives import, export and conflict checks.
 CONTENT_FIELDS = (
-    "title", "summary", "kind", "status", "order", "nav_title", "region", "evidence",
+    "title", "summary", "kind", "status", "order", "nav_title", "region", "evidence", "not_offered",
     "last_reviewed", "next_review_due", "reviewer", "reviewer_role", "body",
 )  # fmt: skip
 
 
-logger = logging.getLogger(__name__)
+NOT_OFFERED_NEEDS_CONDITION = (
+    "Only condition pages can be marked not offered here; make other pages drafts instead."
+)
 
 
 def one_year_after(day):
@@ -67,7 +74,8 @@ def one_year_after(day):
 
 class PageQuerySet(models.QuerySet):
     def published(self):
-        return self.filter(status=Status.PUBLISHED)
+        """What patients may see: published pages, less conditions the clinic does not offer."""
+        return self.filter(status=Status.PUBLISHED, not_offered=False)
 
 
 @reversion.register()
@@ -93,6 +101,12 @@ class Page(models.Model):
     nav_title = models.CharField(max_length=80, blank=True, help_text="Short label for lists.")
     region = models.CharField(max_length=30, choices=Region.choices, blank=True)
     evidence = models.CharField(max_length=20, choices=Evidence.choices, blank=True)
+    not_offered = models.BooleanField(
+        "not offered here",
+        default=False,
+        help_text="Conditions only. Tick to hide this condition from patients (its page, "
+        "lists, the sitemap and the contact form) without deleting it; staff still see it.",
+    )
     body = models.TextField(blank=True)
     body_html = models.TextField(blank=True, editable=False)
     reading_grade = models.FloatField(default=0, editable=False)
@@ -120,10 +134,10 @@ class Page(models.Model):
     def __str__(self):
         return self.title
 
-    def save(self, *args, **kwargs):
+    def save(self, *args, clinic=None, **kwargs):
         if self.last_reviewed and not self.next_review_due:
             self.next_review_due = one_year_after(self.last_reviewed)
-        self.render()
+        self.render(clinic=clinic)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -131,9 +145,19 @@ class Page(models.Model):
             return reverse("pages:home")
         return reverse("pages:page", args=[self.path])
 
-    def render(self):
-        """Render the Markdown into body_html and its reading grade; True if the HTML changed."""
-        html = render_markdown(self.body, faq=self.kind == Kind.FAQ)
+    def clean(self):
+        if self.not_offered and self.kind != Kind.CONDITION:
+            raise ValidationError({"not_offered": NOT_OFFERED_NEEDS_CONDITION})
+
+    def render(self, clinic=None):
+        """Render the Markdown into body_html and its reading grade; True if the HTML changed.
+
+        Clinic details in the text ({{ clinic.… }}) come from ``clinic``, by default the
+        clinic's saved details.
+        """
+        if clinic is None and has_clinic_details(self.body):
+            clinic = Clinic.load()
+        html = render_markdown(self.body, faq=self.kind == Kind.FAQ, clinic=clinic)
         changed = html != self.body_html
         self.body_html = html
         self.reading_grade = reading_grade(html)
@@ -146,6 +170,11 @@ class Page(models.Model):
     @property
     def is_published(self):
         return self.status == Status.PUBLISHED
+
+    @property
+    def is_public(self):
+        """Whether patients can see the page (the same test as Page.objects.published())."""
+        return self.is_published and not self.not_offered
 
     @property
     def is_reviewed(self):
@@ -217,12 +246,33 @@ def linkable(pages):
         yield page
 
 
+def show_new_clinic_details(sender, instance, **kwargs):
+    """The clinic's details were saved: re-render the pages that show some of them.
+
+    The saved details are passed on, as the shared cache may still hold the old ones.
+    """
+    for page in Page.objects.filter(body__contains="{{"):
+        if not has_clinic_details(page.body):
+            continue
+        try:
+            changed = page.render(clinic=instance)
+        except RenderError as error:  # the new details make the page too long: keep its HTML
+            logger.warning("Kept the HTML of /%s/: %s", page.path, error)
+            continue
+        if changed:
+            page.save(clinic=instance, update_fields=["body_html", "reading_grade", "updated_at"])
+
+
 def fingerprint(values):
     """A stable hash of a page's content fields, to tell whether it changed."""
     canonical = {
         name: (values.get(name) or "") if name != "order" else values.get(name, 100)
         for name in CONTENT_FIELDS
     }
+    if not values.get("not_offered"):
+        # The default leaves the hash as it was before the field existed, so pages loaded
+        # then are not all reported as edited.
+        del canonical["not_offered"]
     canonical["body"] = canonical["body"].strip().replace("\r\n", "\n")
     blob = json.dumps(canonical, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()

@@ -14,6 +14,11 @@ stored HTML must be harmless whatever the Markdown says.
   ``javascript:``, ``data:`` or ``vbscript:``.
 - Every link gets ``rel="noopener noreferrer"``.
 
+Clinic details that belong in a page's text (how much dextrose a session involves, the
+emergency equipment the clinic keeps) are written as ``{{ clinic.name_of_detail }}`` and
+filled in from the clinic's details before rendering, so they go through the same
+sanitiser. ``Clinic.markdown_details`` says which exist; an unknown one is a RenderError.
+
 Python-Markdown (and html5ever inside nh3) take quadratic time or recurse on some
 pathological input, such as thousands of unclosed ``[`` or lists nested hundreds deep.
 ``check_complexity`` refuses the patterns we know of before rendering, with a message saying
@@ -115,20 +120,61 @@ TOO_SLOW = (
 )
 # A footnote with nothing after its colon (and no indented text below) breaks the library.
 EMPTY_FOOTNOTE_RE = re.compile(r"^ {0,3}\[\^([^\]\n]*)\]:[ \t]*$(?!\n(?: {4}|\t))", re.M)
+CLINIC_DETAIL_RE = re.compile(r"\{\{\s*clinic\.(\w+)\s*\}\}")
 
 
 class RenderError(ValueError):
     """Markdown the renderer refuses; the message says what to change."""
 
 
-def render_markdown(text, *, faq=False):
+def has_clinic_details(text):
+    return bool(CLINIC_DETAIL_RE.search(text or ""))
+
+
+def fill_clinic_details(text, clinic=None):
+    """``text`` with each {{ clinic.… }} replaced by that detail's Markdown.
+
+    ``clinic`` defaults to the shipped demo details (an unsaved Clinic), which is enough to
+    check a page or measure its reading grade without a database. A detail that is a list
+    must stand on a line of its own.
+    """
+    if not has_clinic_details(text):
+        return text
+    if clinic is None:
+        from pit_site.clinic.models import Clinic
+
+        clinic = Clinic()
+    inline, blocks = clinic.markdown_details()
+
+    def one(match):
+        name = match.group(1)
+        if name in inline:
+            return inline[name]
+        if name in blocks:
+            start = text.rfind("\n", 0, match.start()) + 1
+            end = text.find("\n", match.end())
+            if text[start : None if end < 0 else end].strip() != match.group(0):
+                raise RenderError(f"Put {match.group(0)} on a line of its own: it is a list.")
+            return blocks[name]
+        known = ", ".join(f"{{{{ clinic.{key} }}}}" for key in sorted({*inline, *blocks}))
+        raise RenderError(
+            f"There is no clinic detail called {match.group(0)}. Use one of: {known}."
+        )
+
+    return CLINIC_DETAIL_RE.sub(one, text)
+
+
+def render_markdown(text, *, faq=False, clinic=None):
     """Render Markdown to sanitised HTML. With ``faq``, each ``##`` becomes a <details>.
 
-    Raises RenderError, with a message for the editor, for text too long or convoluted to
-    render (check_complexity), that takes more than the CPU limit, or that the library fails on.
+    Clinic details in the text come from ``clinic`` (see fill_clinic_details). Raises
+    RenderError, with a message for the editor, for an unknown clinic detail, or for text too
+    long or convoluted to render (check_complexity), that takes more than the CPU limit, or
+    that the library fails on.
     """
     if not text:
         return ""
+    text = fill_clinic_details(text, clinic)
     kind, value = render_pool.render(text, faq)
     if kind == "html":
         return value
