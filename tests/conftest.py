@@ -71,7 +71,8 @@ def editor_client(client, editor):
 
 
 @pytest.fixture(autouse=True)
-def fallback_dir(settings, tmp_path):
-    """The copy of the clinic's contact details goes to a fresh folder, not the project's var/."""
-    settings.FALLBACK_DIR = tmp_path / "fallback"
+def fallback_dir(settings, tmp_path_factory):
+    """The copy of the clinic's contact details goes to a fresh folder, not the project's var/
+    (nor the test's own tmp_path, which tests compare whole)."""
+    settings.FALLBACK_DIR = tmp_path_factory.mktemp("fallback")
     return settings.FALLBACK_DIR
