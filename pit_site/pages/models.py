@@ -7,7 +7,7 @@ from django.db import models
 from django.urls import reverse
 
 from .readability import reading_grade
-from .rendering import faq_items, render_markdown
+from .rendering import faq_items, render_markdown, section_links
 
 
 class Kind(models.TextChoices):
@@ -156,6 +156,14 @@ class Page(models.Model):
     @property
     def evidence_explained(self):
         return EVIDENCE_EXPLAINED.get(self.evidence, "")
+
+    def on_this_page(self):
+        """Links to the page's ``##`` sections, for pages with three or more (not FAQ pages,
+        whose questions are already a list)."""
+        if self.kind == Kind.FAQ:
+            return []
+        links = section_links(self.body_html)
+        return links if len(links) >= 3 else []
 
     def faq_questions(self):
         """(anchor, question, answer_html) for each question on an FAQ page."""

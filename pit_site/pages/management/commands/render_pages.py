@@ -3,6 +3,8 @@ from django.core.management.base import BaseCommand
 from pit_site.pages.models import Page
 from pit_site.pages.pagecache import bump_version
 from pit_site.pages.rendering import RenderError
+from pit_site.search.index import rebuild as rebuild_search_index
+from pit_site.search.models import SearchDocument
 
 
 class Command(BaseCommand):
@@ -27,4 +29,5 @@ class Command(BaseCommand):
                 stale += 1
         if stale:
             bump_version()  # update() sends no signals
+            rebuild_search_index(Page, SearchDocument)
         self.stdout.write(f"{stale} page(s) re-rendered")
