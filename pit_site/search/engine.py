@@ -12,6 +12,9 @@
 """
 
 import difflib
+import re
+import uuid
+from collections import namedtuple
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
@@ -21,9 +24,9 @@ from django.db import connection
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from .index import VOCABULARY_KEY
+from .index import VERSION_KEY
 from .models import SearchDocument, Synonym
-from .text import MAX_TERMS, WORD_RE, clean_query, is_term, stem, words
+from .text import MAX_TERMS, clean_query, is_term, stem, words
 
 MAX_CANDIDATES = 200
 MAX_RESULTS = 20
@@ -31,7 +34,7 @@ SYNONYM_WEIGHT = 0.7
 PHRASE_WORD_WEIGHT = 0.3
 TITLE, HEADING, BODY, BODY_CAP = 10, 4, 1, 4
 SNIPPET_CHARS = 220
-SYNONYMS_KEY = "search:synonyms"
+_derived = {"version": None}
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,13 @@ class Term:
     stem: str
     weight: float
     stands_for: frozenset  # positions of the patient's words this term matches
+
+
+# The fields scoring needs; the text, for snippets, is read for the results shown only.
+Candidate = namedtuple(
+    "Candidate",
+    "pk url title breadcrumb title_terms heading_terms body_terms position page__order page__title",
+)
 
 
 @dataclass
@@ -57,12 +67,28 @@ class Outcome:
     suggestion: str = ""
 
 
+def derived(name, build):
+    """What search derives from the index and the synonyms, kept per process and in the
+    shared cache until the next change (index.changed): one small cache read per query."""
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
+        version = cache.get(VERSION_KEY)
+    if version != _derived["version"]:
+        _derived.clear()
+        _derived["version"] = version
+    if name not in _derived:
+        shared_key = f"search:{name}:{version}"
+        value = cache.get(shared_key)
+        if value is None:
+            value = build()
+            cache.set(shared_key, value, 24 * 3600)
+        _derived[name] = value
+    return _derived[name]
+
+
 def synonym_groups():
-    groups = cache.get(SYNONYMS_KEY)
-    if groups is None:
-        groups = [s.phrases() for s in Synonym.objects.all()]
-        cache.set(SYNONYMS_KEY, groups, 3600)
-    return groups
+    return derived("synonyms", lambda: [s.phrases() for s in Synonym.objects.all()])
 
 
 def query_terms(query):
@@ -151,10 +177,18 @@ def score(doc, terms, positions):
     return total * (1 + len(covered & positions) / max(len(positions), 1))
 
 
-def snippet(text, stems):
+def word_finder(stems):
+    """A regex for words that may have one of the stems: a stem is nearly always the start of
+    the word ("prolotherapi" -> "prolotherapy"), so it looks for all but its last letter;
+    snippet() then checks each word it finds."""
+    starts = sorted({re.escape(s[:-1] if len(s) > 3 else s) for s in stems}, key=len, reverse=True)
+    return re.compile(rf"(?<![^\W_])(?:{'|'.join(starts)})[^\W_]*", re.IGNORECASE)
+
+
+def snippet(text, stems, finder):
     """About SNIPPET_CHARS of ``text`` around the first matched word, every matched word in
     <mark>. Every piece of text is escaped; only our own <mark> tags are markup."""
-    found = next((m for m in WORD_RE.finditer(text) if stem(m.group().lower()) in stems), None)
+    found = next((m for m in finder.finditer(text) if stem(m.group().lower()) in stems), None)
     start = 0
     if found and found.start() > SNIPPET_CHARS // 3:
         start = text.find(" ", found.start() - SNIPPET_CHARS // 3) + 1
@@ -163,7 +197,7 @@ def snippet(text, stems):
         end = text.rfind(" ", start, end) if " " in text[start:end] else end
     window = text[start:end]
     parts, last = [], 0
-    for match in WORD_RE.finditer(window):
+    for match in finder.finditer(window):
         if stem(match.group().lower()) in stems:
             parts += [escape(window[last : match.start()]), f"<mark>{escape(match.group())}</mark>"]
             last = match.end()
@@ -174,20 +208,20 @@ def snippet(text, stems):
 
 
 def vocabulary():
-    """The site's own words for "Did you mean": {length: [words]} and the set of stems."""
-    vocab = cache.get(VOCABULARY_KEY)
-    if vocab is None:
-        found = set()
-        for title, body in SearchDocument.objects.values_list("title", "body"):
-            found.update(w for w in words(f"{title} {body}") if len(w) > 3 and w.isalpha())
-        for phrases in synonym_groups():
-            found.update(w for phrase in phrases for w in phrase if len(w) > 1)
-        by_length = {}
-        for word in sorted(found):
-            by_length.setdefault(len(word), []).append(word)
-        vocab = {"by_length": by_length, "stems": {stem(w) for w in found}}
-        cache.set(VOCABULARY_KEY, vocab, 24 * 3600)
-    return vocab
+    """The site's own words for "Did you mean": {first letter: [words]} and the set of stems."""
+    return derived("vocabulary", _build_vocabulary)
+
+
+def _build_vocabulary():
+    found = set()
+    for title, body in SearchDocument.objects.values_list("title", "body").iterator():
+        found.update(w for w in words(f"{title} {body}") if len(w) > 3 and w.isalpha())
+    for phrases in synonym_groups():
+        found.update(w for phrase in phrases for w in phrase if len(w) > 1)
+    by_letter = {}
+    for word in sorted(found):
+        by_letter.setdefault(word[0], []).append(word)
+    return {"by_letter": by_letter, "stems": {stem(w) for w in found}}
 
 
 def suggest(query):
@@ -201,9 +235,9 @@ def suggest(query):
     for index, word in enumerate(query_words):
         if word not in unknown or stem(word) in vocab["stems"]:
             continue
-        nearby = [
-            w for n in range(len(word) - 2, len(word) + 3) for w in vocab["by_length"].get(n, [])
-        ]
+        # Words with the same first letter only: few typos are in the first letter, and it
+        # keeps the comparison quick.
+        nearby = [w for w in vocab["by_letter"].get(word[0], []) if abs(len(w) - len(word)) < 3]
         close = difflib.get_close_matches(word, nearby, n=1, cutoff=0.6)
         if close:
             query_words[index], changed = close[0], True
@@ -217,20 +251,29 @@ def search(raw_query):
     if not terms:
         return outcome
     ids = candidates([t.stem for t in terms])
-    docs = SearchDocument.objects.filter(pk__in=ids).select_related("page").only(
-        "url", "title", "breadcrumb", "body", "title_terms", "heading_terms", "body_terms",
-        "position", "page__order", "page__title",
-    )  # fmt: skip
+    docs = [
+        Candidate(*row)
+        for row in SearchDocument.objects.filter(pk__in=ids)
+        .order_by()
+        .values_list(*Candidate._fields)
+    ]
+    # Best score first; equal scores in the site's own order of pages, then of questions.
     scored = sorted(
         ((score(d, terms, positions), d) for d in docs),
-        key=lambda pair: (-round(pair[0], 6), pair[1].page.order, pair[1].page.title,
+        key=lambda pair: (-round(pair[0], 6), pair[1].page__order, pair[1].page__title,
                           pair[1].position),
     )  # fmt: skip
     stems = {part for t in terms for part in t.stem.split()}
     outcome.total = len(scored)
+    best = [doc for _score, doc in scored[:MAX_RESULTS]]
+    bodies = dict(
+        SearchDocument.objects.filter(pk__in=[d.pk for d in best])
+        .order_by()
+        .values_list("pk", "body")
+    )
+    finder = word_finder(stems)
     outcome.results = [
-        Result(d.title, d.url, d.breadcrumb, snippet(d.body, stems))
-        for _score, d in scored[:MAX_RESULTS]
+        Result(d.title, d.url, d.breadcrumb, snippet(bodies[d.pk], stems, finder)) for d in best
     ]
     outcome.suggestion = suggest(query)
     return outcome

@@ -12,6 +12,7 @@ historical models.
 
 import html
 import re
+import uuid
 
 from django.core.cache import cache
 from django.db import connection
@@ -24,7 +25,12 @@ from .text import index_text
 HEADING_RE = re.compile(r"<h([23])\b[^>]*>(.*?)</h\1>", re.S)
 FAQ_SECTION_RE = re.compile(r'<section class="faq">.*?</section>', re.S)
 REFERENCES_RE = re.compile(r'<div class="footnote">.*', re.S)
-VOCABULARY_KEY = "search:vocabulary"  # text.py's did-you-mean words, rebuilt after a change
+VERSION_KEY = "search:version"  # changed with the index or synonyms: see engine.derived
+
+
+def changed():
+    """Tell every process that what it derived from the index or synonyms is out of date."""
+    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
 
 
 def plain(fragment):
@@ -127,12 +133,12 @@ def reindex(pages, page_model, doc_model):
     _delete(doc_model, list(old))
     docs = [doc for page in pages for doc in documents_for(page, page_model, doc_model)]
     _write(doc_model, docs)
-    cache.delete(VOCABULARY_KEY)
+    changed()
 
 
 def remove(page, doc_model):
     _delete(doc_model, list(doc_model.objects.filter(page=page).values_list("pk", flat=True)))
-    cache.delete(VOCABULARY_KEY)
+    changed()
 
 
 def rebuild(page_model, doc_model):

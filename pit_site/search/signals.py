@@ -1,12 +1,9 @@
 """Keep the search index current: a saved page is indexed again at once, in the same
 transaction as the save (a draft's documents are removed)."""
 
-from django.core.cache import cache
-
 from pit_site.pages.models import Kind, Page
 
 from . import index
-from .engine import SYNONYMS_KEY
 from .models import SearchDocument
 
 
@@ -22,4 +19,4 @@ def page_deleted(sender, instance, **kwargs):
 
 
 def synonyms_changed(**kwargs):
-    cache.delete_many([SYNONYMS_KEY, index.VOCABULARY_KEY])
+    index.changed()

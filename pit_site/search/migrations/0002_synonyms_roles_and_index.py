@@ -39,6 +39,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("search", "0001_search_index_synonyms_unmatched"),
         ("pages", "0004_roles"),
+        ("clinic", "0005_cache_table"),  # rebuilding the index writes to the cache
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]
