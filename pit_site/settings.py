@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "pit_site.pages",
     "pit_site.enquiries",
     "pit_site.search",
+    "pit_site.feedback",
 ]
 
 MIDDLEWARE = [

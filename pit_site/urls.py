@@ -34,6 +34,7 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("img/favicon.png"))),
     path(".well-known/security.txt", seo.security_txt, name="security-txt"),
     path("", include("pit_site.search.urls")),
+    path("", include("pit_site.feedback.urls")),
     path("", include("pit_site.enquiries.urls")),
     path("", include("pit_site.pages.urls")),
 ]
