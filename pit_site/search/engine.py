@@ -21,6 +21,7 @@ from operator import or_
 
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import F
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -144,7 +145,8 @@ def candidates(stems):
         from django.contrib.postgres.search import SearchQuery, SearchRank
 
         query = reduce(or_, (SearchQuery(s, config="simple", search_type="phrase") for s in stems))
-        rank = SearchRank("vector", query, weights=[0.1, 0.25, 0.4, 1.0])
+        # F(): a bare name would be wrapped in to_tsvector() and lose the weights.
+        rank = SearchRank(F("vector"), query, weights=[0.1, 0.25, 0.4, 1.0])
         found = SearchDocument.objects.filter(vector=query).annotate(rank=rank)
         return list(found.order_by("-rank", "pk").values_list("pk", flat=True)[:MAX_CANDIDATES])
     if connection.vendor == "sqlite":

@@ -261,3 +261,16 @@ def test_results_page_is_not_indexed_by_search_engines(client):
 def test_search_function_gives_at_most_twenty_results():
     outcome = search("pain")
     assert outcome.total > 20 and len(outcome.results) == 20
+
+
+def test_postgresql_ranks_the_stored_weighted_vector():
+    """Not to_tsvector(vector::text), which would lose the weights and re-parse every row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with CaptureQueriesContext(connection) as queries:
+        search("heel pain")
+    [ranked] = [q["sql"] for q in queries.captured_queries if "ts_rank" in q["sql"]]
+    assert "to_tsvector" not in ranked
