@@ -66,6 +66,7 @@ class Outcome:
     results: list = field(default_factory=list)
     total: int = 0
     suggestion: str = ""
+    cut: bool = False  # the query was longer than MAX_QUERY_CHARS
 
 
 def derived(name, build):
@@ -248,7 +249,7 @@ def suggest(query):
 
 def search(raw_query):
     query = clean_query(raw_query)
-    outcome = Outcome(query=query)
+    outcome = Outcome(query=query, cut=len(clean_query(raw_query, limit=None)) > len(query))
     terms, positions = query_terms(query)
     if not terms:
         return outcome

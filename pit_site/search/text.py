@@ -30,12 +30,12 @@ STOP_WORDS = frozenset(_STOP_LIST.split())  # noqa: SIM905 - a list as the sourc
 _stemmer = snowballstemmer.stemmer("english")
 
 
-def clean_query(raw):
+def clean_query(raw, limit=MAX_QUERY_CHARS):
     """The visible text of a query: NFKC-normalised, without control or format characters
-    (NUL, RTL marks, zero-width joiners), spaces collapsed, cut at MAX_QUERY_CHARS."""
+    (NUL, RTL marks, zero-width joiners), spaces collapsed, cut at ``limit`` characters."""
     text = unicodedata.normalize("NFKC", (raw or "")[: MAX_QUERY_CHARS * 4])
     text = "".join(" " if unicodedata.category(ch)[0] in "CZ" else ch for ch in text)
-    return " ".join(text.split())[:MAX_QUERY_CHARS].strip()
+    return " ".join(text.split())[:limit].strip()
 
 
 def words(text):

@@ -145,6 +145,8 @@ def test_queries_are_cut_at_a_sensible_length(client):
     shown = html.select_one("#search-q")["value"]
     assert len(shown) <= MAX_QUERY_CHARS
     assert shown.startswith("heel heel")
+    assert "we used its first" in html.select_one(".search-page").text  # said, not silent
+    assert "we used its first" not in soup(client.get("/search/", {"q": "heel"})).text
 
 
 def test_fullwidth_and_rtl_marked_words_are_searched_as_plain_words(client):
