@@ -43,15 +43,15 @@ def page_url(path, anchor=""):
 
 
 def breadcrumb(page, page_model):
-    """Where the page sits, e.g. "Home › Conditions"; empty for the home page itself."""
+    """Where the page sits, e.g. "Home › Conditions we treat"; empty for the home page."""
     if not page.path:
         return ""
     trail = ["Home"]
     parent_path = page.path.rpartition("/")[0]
     if parent_path:
-        parent = page_model.objects.filter(path=parent_path).only("title", "nav_title").first()
+        parent = page_model.objects.filter(path=parent_path).only("title").first()
         if parent:
-            trail.append(parent.nav_title or parent.title)
+            trail.append(parent.title)  # as the page's own breadcrumb shows it
     return " › ".join(trail)
 
 

@@ -74,7 +74,7 @@ def test_faq_answer_is_its_own_result_linking_to_its_question(client):
 def test_result_shows_breadcrumb_and_marks_the_matched_words(client):
     html = soup(client.get("/search/", {"q": "tennis elbow"}))
     first = html.select_one("ol.results li")
-    assert first.select_one(".result-where").text == "Home › Conditions"
+    assert first.select_one(".result-where").text == "Home › Conditions we treat"
     marked = {m.text.lower() for m in first.select(".result-snippet mark")}
     assert {"tennis", "elbow"} <= marked
 
@@ -235,10 +235,10 @@ def test_index_follows_saves_unpublishing_and_deletes(client):
 
 def test_renaming_a_section_updates_its_pages_breadcrumbs(client):
     section = Page.objects.get(path="conditions")
-    section.nav_title = "Conditions we help"
+    section.title = "Conditions we help with"
     section.save()
     html = soup(client.get("/search/", {"q": "tennis elbow"}))
-    assert html.select_one(".result-where").text == "Home › Conditions we help"
+    assert html.select_one(".result-where").text == "Home › Conditions we help with"
 
 
 def test_drafts_are_never_found(client):
