@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "pit_site.clinic",
     "pit_site.pages",
     "pit_site.enquiries",
+    "pit_site.search",
+    "pit_site.feedback",
 ]
 
 MIDDLEWARE = [
@@ -108,6 +110,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "pit_site.clinic.context_processors.clinic",
+                "pit_site.pages.seo.site",
             ],
         },
     },
@@ -254,6 +257,17 @@ EMAIL_TIMEOUT = (
     10  # a slow mail server delays a reply by at most this; the enquiry is already saved
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "website@example.com")
+
+# /.well-known/security.txt (RFC 9116): where to report a security problem, and until when the
+# file holds. Without a fixed date it is always 180 days ahead, so it never goes stale unseen.
+SECURITY_CONTACT = os.environ.get("DJANGO_SECURITY_CONTACT", f"mailto:{DEFAULT_FROM_EMAIL}").strip()
+if not SECURITY_CONTACT.startswith(("mailto:", "https://", "tel:")):
+    raise ImproperlyConfigured(
+        'DJANGO_SECURITY_CONTACT must be a "mailto:", "https://" or "tel:" address.'
+    )
+SECURITY_TXT_EXPIRES = os.environ.get("DJANGO_SECURITY_TXT_EXPIRES", "").strip()
+if SECURITY_TXT_EXPIRES and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", SECURITY_TXT_EXPIRES):
+    raise ImproperlyConfigured("DJANGO_SECURITY_TXT_EXPIRES must be a date like 2027-06-30.")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -7,7 +7,7 @@ from django.utils.functional import lazy
 from django.views.generic import RedirectView, TemplateView
 
 from pit_site import health
-from pit_site.pages import editor
+from pit_site.pages import editor, seo
 from pit_site.pages.media import serve_media
 from pit_site.pages.sitemaps import PageSitemap
 
@@ -32,6 +32,9 @@ urlpatterns = [
     ),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin).
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("img/favicon.png"))),
+    path(".well-known/security.txt", seo.security_txt, name="security-txt"),
+    path("", include("pit_site.search.urls")),
+    path("", include("pit_site.feedback.urls")),
     path("", include("pit_site.enquiries.urls")),
     path("", include("pit_site.pages.urls")),
 ]

@@ -8,6 +8,8 @@ from django.utils.html import format_html
 from markdownx.widgets import MarkdownxWidget
 from reversion_compare.admin import CompareVersionAdmin
 
+from pit_site.feedback.admin import PageFeedbackMixin
+
 from .content import ContentError, check_url_path
 from .images import ImageRejected, clean_image, over_upload_limit
 from .models import CONTENT_FIELDS, Image, Kind, Page, Status, linkable, one_year_after
@@ -119,7 +121,7 @@ class ReviewFilter(admin.SimpleListFilter):
 
 
 @admin.register(Page)
-class PageAdmin(CompareVersionAdmin):
+class PageAdmin(PageFeedbackMixin, CompareVersionAdmin):
     form = PageAdminForm
     list_display = [
         "title", "public_link", "status", "kind", "review_status", "grade", "updated_at",
@@ -127,7 +129,10 @@ class PageAdmin(CompareVersionAdmin):
     ]  # fmt: skip
     list_filter = ["status", ReviewFilter, "kind", "region", "not_offered"]
     search_fields = ["title", "path", "summary", "body"]
-    readonly_fields = ["reading_grade_display", "created_at", "updated_at", "updated_by"]
+    readonly_fields = [
+        "reading_grade_display", "created_at", "updated_at", "updated_by",
+        *PageFeedbackMixin.feedback_fields,
+    ]  # fmt: skip
     fieldsets = [
         ("Content", {"fields": ["title", "body", "reading_grade_display"]}),
         (

@@ -11,7 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from pit_site.clinic.models import Clinic
 
 from .readability import reading_grade
-from .rendering import RenderError, faq_items, has_clinic_details, render_markdown
+from .rendering import RenderError, faq_items, has_clinic_details, render_markdown, section_links
 
 logger = logging.getLogger(__name__)
 
@@ -183,6 +183,14 @@ class Page(models.Model):
     @property
     def evidence_explained(self):
         return EVIDENCE_EXPLAINED.get(self.evidence, "")
+
+    def on_this_page(self):
+        """Links to the page's ``##`` sections, for pages with three or more (not FAQ pages,
+        whose questions are already a list)."""
+        if self.kind == Kind.FAQ:
+            return []
+        links = section_links(self.body_html)
+        return links if len(links) >= 3 else []
 
     def faq_questions(self):
         """(anchor, question, answer_html) for each question on an FAQ page."""

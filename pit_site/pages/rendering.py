@@ -315,6 +315,15 @@ def _faq_sections(html):
     return f'{intro}<section class="faq">{"".join(items)}</section>{references}'
 
 
+def section_links(html):
+    """(anchor, heading text) for each ``##`` section of rendered HTML, references left out."""
+    return [
+        (anchor, html_lib.unescape(strip_tags(heading)).strip())
+        for anchor, heading in H2_RE.findall(html)
+        if anchor != "references"
+    ]
+
+
 def faq_items(html):
     """(anchor, question text, answer HTML) for each question in a rendered FAQ page."""
     return [

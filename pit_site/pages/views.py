@@ -1,14 +1,14 @@
-import json
 from itertools import groupby
 
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import select_template
 from django.utils.cache import patch_cache_control
-from django.utils.html import strip_tags
 from django.views.decorators.http import require_safe
 
+from pit_site.clinic.models import Clinic
 from pit_site.pagecache import mark_public
 
+from . import seo
 from .models import Kind, Page, Region, linkable
 
 REGION_ORDER = {value: index for index, value in enumerate(Region.values)}
@@ -26,10 +26,9 @@ def page(request, path=""):
     context = {"page": page, "can_edit": staff and request.user.has_perm("pages.change_page")}
     if page.kind == Kind.SECTION:
         context["regions"] = _children_by_region(page)
-    elif page.kind == Kind.FAQ:
-        context["faq_json_ld"] = _faq_json_ld(page)
     elif page.kind == Kind.CONDITION:
         context["section"] = pages.filter(path=page.path.rpartition("/")[0]).first()
+    context["json_ld"] = seo.json_ld(page, Clinic.load(), context.get("section"))
     template = select_template([f"pages/{page.path or 'home'}.html", f"pages/{page.kind}.html"])
     response = render(request, template.template.name, context)
     if staff:  # drafts and staff links: never stored by any cache
@@ -52,21 +51,3 @@ def _children_by_region(section):
         (Region(region).label if region else "Other", list(pages))
         for region, pages in groupby(children, key=lambda p: p.region)
     ]
-
-
-def _faq_json_ld(page):
-    data = {
-        "@context": "https://schema.org",
-        "@type": "FAQPage",
-        "mainEntity": [
-            {
-                "@type": "Question",
-                "name": question,
-                "acceptedAnswer": {"@type": "Answer", "text": strip_tags(answer).strip()},
-            }
-            for _anchor, question, answer in page.faq_questions()
-        ],
-    }
-    # Escape <, > and & so the JSON cannot close the <script> element it sits in.
-    text = json.dumps(data, ensure_ascii=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

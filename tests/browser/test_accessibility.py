@@ -23,8 +23,18 @@ from .helpers import (
 
 pytestmark = pytest.mark.browser
 
-PATHS = [*content_paths(), NOT_FOUND_PATH]
-PATH_PARAMS = [pytest.param(p, id="404" if p == NOT_FOUND_PATH else path_id(p)) for p in PATHS]
+# The search page in each of its states: empty, results, "Did you mean", nothing found.
+SEARCH_PATHS = {
+    "/search/": "search",
+    "/search/?q=heel+pain": "search-results",
+    "/search/?q=planter+fashitis": "search-did-you-mean",
+    "/search/?q=xylophone+lessons": "search-no-results",
+}
+PATHS = [*content_paths(), NOT_FOUND_PATH, *SEARCH_PATHS]
+PATH_PARAMS = [
+    pytest.param(p, id="404" if p == NOT_FOUND_PATH else SEARCH_PATHS.get(p) or path_id(p))
+    for p in PATHS
+]
 
 
 def expected_status(path):

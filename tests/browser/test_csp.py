@@ -179,7 +179,7 @@ def test_detectors_catch_a_violation(public_watch, site_url):
     )
 
 
-PUBLIC = [*content_paths(), NOT_FOUND_PATH]
+PUBLIC = [*content_paths(), NOT_FOUND_PATH, "/search/?q=heel+pain", "/search/?q=xylophone+lessons"]
 
 
 @pytest.mark.parametrize("path", PUBLIC, ids=[path_id(p) for p in PUBLIC])

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 SHOT_DIR = Path(os.environ.get("PIT_SCREENSHOT_DIR") or "/tmp/pit-shots")  # noqa: S108
 SHOT_PATHS = [
     p for p in ("/", "/faqs/", "/conditions/", "/conditions/knee-pain/") if p in content_paths()
-]
+] + ["/search/?q=heel+pain", "/search/?q=xylophone+lessons"]
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
@@ -24,7 +24,7 @@ def test_screenshot(shared_page, path, viewport):
     page, response = shared_page(path, viewport)
     assert response.status == 200
     SHOT_DIR.mkdir(parents=True, exist_ok=True)
-    name = path_id(path).replace("/", "-")
+    name = path_id(path).replace("/", "-").replace("?q=", "").replace("+", "-")
     target = SHOT_DIR / f"{name}-{VIEWPORTS[viewport][0]}.png"
     page.screenshot(path=str(target), full_page=True)
     assert target.stat().st_size > 0

@@ -48,7 +48,7 @@ def test_the_change_form_uses_the_markdownx_editor_with_grade_and_groups(editor_
     assert body["data-markdownx-upload-urls-path"] == "/editor/upload/"
     assert html.select_one(".page-editor .markdownx-preview.prose")
     assert [h.text for h in html.select("fieldset h2")] == [
-        "Content", "Listing", "Clinical review", "Publishing",
+        "Content", "Listing", "Clinical review", "Publishing", "Was this page helpful?",
     ]  # fmt: skip
     grade = html.select_one(".field-reading_grade_display .readonly").text
     assert f"{knee.reading_grade} (target: 8 or lower" in grade

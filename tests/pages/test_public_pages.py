@@ -102,8 +102,8 @@ def test_faq_page_has_twenty_or_more_questions_as_details_with_anchors(client):
     for item in items:
         assert item.summary.text.strip().endswith("?")
         assert item.find("p") or item.find("ul")
-    data = json.loads(html.find("script", type="application/ld+json").string)
-    assert data["@type"] == "FAQPage"
+    blocks = [json.loads(s.string) for s in html.find_all("script", type="application/ld+json")]
+    [data] = [block for block in blocks if block["@type"] == "FAQPage"]
     assert [q["name"] for q in data["mainEntity"]] == [i.summary.text for i in items]
     assert all(q["acceptedAnswer"]["text"] for q in data["mainEntity"])
 

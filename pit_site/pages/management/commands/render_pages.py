@@ -3,6 +3,8 @@ from django.core.management.base import BaseCommand
 from pit_site.pagecache import content_changed
 from pit_site.pages.models import Page
 from pit_site.pages.rendering import RenderError
+from pit_site.search.index import rebuild as rebuild_search_index
+from pit_site.search.models import SearchDocument
 
 
 class Command(BaseCommand):
@@ -27,5 +29,6 @@ class Command(BaseCommand):
                 stale += 1
         if stale:
             content_changed()  # update() sends no signals
+            rebuild_search_index(Page, SearchDocument)
         if stale or options["verbosity"] > 0:  # -v 0 (make run): quiet unless something changed
             self.stdout.write(f"{stale} page(s) re-rendered")
