@@ -3,6 +3,8 @@ import datetime
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.utils import timezone
 from django.utils.html import format_html
 from markdownx.widgets import MarkdownxWidget
@@ -152,6 +154,29 @@ class PageAdmin(CompareVersionAdmin):
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
 
+    # django-reversion-compare's compare view checks no permission, and django-reversion's
+    # revision and recover views write the old version to the database before the change form
+    # checks any: each view checks here first. Old versions of a page (drafts included) are
+    # for those who may see the page.
+    def _check_page_access(self, request, object_id):
+        page = self.get_object(request, unquote(object_id))
+        if page is None:
+            raise Http404("No such page.")
+        if not self.has_view_or_change_permission(request, page):
+            raise PermissionDenied
+        if request.method == "POST" and not self.has_change_permission(request, page):
+            raise PermissionDenied
+        return page
+
+    def compare_view(self, request, object_id, extra_context=None):
+        self._check_page_access(request, object_id)
+        return super().compare_view(request, object_id, extra_context)
+
+    def recover_view(self, request, version_id, extra_context=None):
+        if not (self.has_add_permission(request) and self.has_change_permission(request)):
+            raise PermissionDenied
+        return super().recover_view(request, version_id, extra_context)
+
     def revision_view(self, request, object_id, version_id, extra_context=None):
         """Reverting restores the old content; only reviewers may also restore its review.
 
@@ -159,10 +184,9 @@ class PageAdmin(CompareVersionAdmin):
         loads the page, so the current review is read here, first, and get_object puts it
         back on the page the form shows and saves.
         """
+        page = self._check_page_access(request, object_id)
         if not self.has_review_permission(request):
-            page = self.get_object(request, unquote(object_id))
-            if page is not None:
-                request.kept_review = {name: getattr(page, name) for name in REVIEW_FIELDS}
+            request.kept_review = {name: getattr(page, name) for name in REVIEW_FIELDS}
         return super().revision_view(request, object_id, version_id, extra_context)
 
     def get_object(self, request, object_id, from_field=None):
