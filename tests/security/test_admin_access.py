@@ -37,16 +37,16 @@ EVERYONE = set(ROLES)
 
 # Per model: who may open its list, add, change (or view), history and delete pages.
 MODELS = {
-    "auth/group": dict(view=ADMIN, add=ADMIN, delete=ADMIN),
-    "auth/user": dict(view=ADMIN, add=ADMIN, delete=ADMIN),
-    "axes/accessattempt": dict(view=ADMIN, add=NOBODY, delete=ADMIN),
-    "axes/accesslog": dict(view=ADMIN, add=NOBODY, delete=ADMIN),
-    "axes/accessfailurelog": dict(view=ADMIN, add=NOBODY, delete=ADMIN),
-    "clinic/clinic": dict(view=EDITORS, add=NOBODY, delete=NOBODY),
-    "pages/page": dict(view=EDITORS, add=EDITORS, delete=EDITORS),
-    "pages/image": dict(view=EDITORS, add=EDITORS, delete=EDITORS),
-    "enquiries/enquiry": dict(view=RECEPTION, add=NOBODY, delete=ADMIN),
-    "enquiries/exportrecord": dict(view=RECEPTION, add=NOBODY, delete=NOBODY),
+    "auth/group": {"view": ADMIN, "add": ADMIN, "delete": ADMIN},
+    "auth/user": {"view": ADMIN, "add": ADMIN, "delete": ADMIN},
+    "axes/accessattempt": {"view": ADMIN, "add": NOBODY, "delete": ADMIN},
+    "axes/accesslog": {"view": ADMIN, "add": NOBODY, "delete": ADMIN},
+    "axes/accessfailurelog": {"view": ADMIN, "add": NOBODY, "delete": ADMIN},
+    "clinic/clinic": {"view": EDITORS, "add": NOBODY, "delete": NOBODY},
+    "pages/page": {"view": EDITORS, "add": EDITORS, "delete": EDITORS},
+    "pages/image": {"view": EDITORS, "add": EDITORS, "delete": EDITORS},
+    "enquiries/enquiry": {"view": RECEPTION, "add": NOBODY, "delete": ADMIN},
+    "enquiries/exportrecord": {"view": RECEPTION, "add": NOBODY, "delete": NOBODY},
 }
 # The pages of django-reversion(-compare) on the page model.
 REVERSION = {
