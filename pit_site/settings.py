@@ -47,7 +47,7 @@ if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure"):
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "pit_site.apps.ClinicAdminConfig",  # django.contrib.admin, with throttled sign-in
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -181,9 +181,14 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # Enquiries (the contact form).
 SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Per address: over ENQUIRY_RATE_LIMIT an enquiry is stored but flagged as suspected spam; over
+# ENQUIRY_STORE_LIMIT it is refused and only counted (docs/decisions/0010-access-spam-limits.md).
 ENQUIRY_RATE_LIMIT = os.environ.get("ENQUIRY_RATE_LIMIT", "5/h").strip().lower()
-if ENQUIRY_RATE_LIMIT != "off" and not re.fullmatch(r"\d+/\d*[smhd]", ENQUIRY_RATE_LIMIT):
-    raise ImproperlyConfigured('ENQUIRY_RATE_LIMIT must look like "5/h" (or "off").')
+ENQUIRY_STORE_LIMIT = os.environ.get("ENQUIRY_STORE_LIMIT", "20/d").strip().lower()
+for _name, _rate in [("ENQUIRY_RATE_LIMIT", ENQUIRY_RATE_LIMIT),
+                     ("ENQUIRY_STORE_LIMIT", ENQUIRY_STORE_LIMIT)]:  # fmt: skip
+    if _rate != "off" and not re.fullmatch(r"\d+/\d*[smhd]", _rate):
+        raise ImproperlyConfigured(f'{_name} must look like "5/h" (or "off").')
 try:
     ENQUIRY_MIN_SECONDS = float(os.environ.get("ENQUIRY_MIN_SECONDS", "3"))
 except ValueError:
