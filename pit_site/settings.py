@@ -159,6 +159,11 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "Europe/London")
 USE_I18N = True
 USE_TZ = True
+FORMAT_MODULE_PATH = ["pit_site.formats"]  # one date format everywhere: "3 Dec 2026"
+
+# Signing in with an unsafe ?next= lands on the admin's home; signing out, on the site's.
+LOGIN_REDIRECT_URL = "admin:index"
+LOGOUT_REDIRECT_URL = "/"
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -290,8 +295,21 @@ AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"no_traceback": {"()": "pit_site.security.NoTraceback"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "one_line": {"class": "logging.StreamHandler", "filters": ["no_traceback"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    # 4xx answers (404s, refused requests) are normal traffic, not log-worthy tracebacks.
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {
+        # 4xx answers (404s, refused requests) are normal traffic, not log-worthy tracebacks.
+        "django.request": {"level": "ERROR"},
+        # A request for a host name not in ALLOWED_HOSTS (scanners, a misconfigured proxy):
+        # one line at WARNING, not a traceback per request.
+        "django.security.DisallowedHost": {
+            "handlers": ["one_line"],
+            "level": "WARNING",
+            "propagate": False,
+        },  # fmt: skip
+    },
 }

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
 
 # No 0/O, 1/I/L or U: easy to read out over the phone.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -146,7 +147,8 @@ class Note(models.Model):
         ordering = ["created_at"]
 
     def __str__(self):
-        return f"Note by {self.author} at {self.created_at:%Y-%m-%d %H:%M}"
+        when = date_format(timezone.localtime(self.created_at), "DATETIME_FORMAT")
+        return f"Note by {self.author} at {when}"
 
 
 class StatusChange(models.Model):

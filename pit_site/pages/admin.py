@@ -6,7 +6,9 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.translation import ngettext
 from markdownx.widgets import MarkdownxWidget
 from reversion_compare.admin import CompareVersionAdmin
 
@@ -139,7 +141,11 @@ class PageAdmin(CompareVersionAdmin):
         ("Publishing", {"fields": ["status", "created_at", "updated_at", "updated_by"]}),
     ]
     actions = ["mark_reviewed", "publish", "unpublish"]
+    # By address, so the list follows the site's structure and the Address column says so.
+    ordering = ["path"]
     history_latest_first = True
+    # Compare what editors write; fields the site works out (HTML, grade, times) only add noise.
+    compare_exclude = [field.name for field in Page._meta.fields if not field.editable]
 
     class Media:
         css = {"all": ["css/admin.css"]}
@@ -222,10 +228,14 @@ class PageAdmin(CompareVersionAdmin):
             return format_html('<span class="badge badge-warn">{}</span>', "Awaiting review")
         due = page.next_review_due
         if due and due < today:
-            return format_html('<span class="badge badge-bad">Overdue since {}</span>', due)
+            return format_html(
+                '<span class="badge badge-bad">Overdue since {}</span>', date_format(due)
+            )
         if due and due <= today + datetime.timedelta(days=DUE_SOON_DAYS):
-            return format_html('<span class="badge badge-warn">Due {}</span>', due)
-        return format_html('<span class="badge badge-ok">Reviewed {}</span>', page.last_reviewed)
+            return format_html('<span class="badge badge-warn">Due {}</span>', date_format(due))
+        return format_html(
+            '<span class="badge badge-ok">Reviewed {}</span>', date_format(page.last_reviewed)
+        )
 
     def has_review_permission(self, request):
         return request.user.has_perm("pages.review_page")
@@ -244,7 +254,12 @@ class PageAdmin(CompareVersionAdmin):
             page.reviewer_role = profile.job_title if profile else ""
             page.updated_by = user
             saved += self._save(request, page, "Marked as clinically reviewed.")
-        self.message_user(request, f"{saved} page(s) marked reviewed today by {name}.")
+        self.message_user(
+            request,
+            ngettext("%(n)d page marked reviewed today by %(name)s.",
+                     "%(n)d pages marked reviewed today by %(name)s.", saved)
+            % {"n": saved, "name": name},
+        )  # fmt: skip
 
     @admin.action(description="Publish selected pages", permissions=["change"])
     def publish(self, request, queryset):
@@ -260,7 +275,11 @@ class PageAdmin(CompareVersionAdmin):
             page.updated_by = request.user
             self._save(request, page, f"Status set to {page.get_status_display()}.")
         count = queryset.filter(status=status).count()
-        self.message_user(request, f"{count} page(s) now {status}.", messages.SUCCESS)
+        label = Status(status).label.lower()
+        message = ngettext(
+            "%(n)d page is now %(status)s.", "%(n)d pages are now %(status)s.", count
+        )
+        self.message_user(request, message % {"n": count, "status": label}, messages.SUCCESS)
 
     def _save(self, request, page, change_message):
         """Save a page from an action; 1 if saved, 0 (with a message) if the renderer refuses
