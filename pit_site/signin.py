@@ -33,8 +33,10 @@ from pit_site.security import client_ip
 
 logger = logging.getLogger(__name__)
 
-LOCK_SECONDS = 30  # a lock left by a process that died frees itself after this
-WAIT_SECONDS = 30  # how long an attempt waits for those before it (each one is brief)
+# A lock left by a process that died frees itself after LOCK_SECONDS: longer than any one
+# check, even on a loaded machine, so a slow check never lets the next one in beside it.
+LOCK_SECONDS = 120
+WAIT_SECONDS = 25  # waiting for those before it; under gunicorn's 30 s worker timeout
 POLL_SECONDS = 0.05
 BUSY = "Another sign-in to this account is being checked. Wait a moment, then try again."
 

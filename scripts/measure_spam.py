@@ -2,11 +2,11 @@
 """One address floods the contact form: count what the clinic stores and emails.
 
 The real stack (scripts/measure_enquiry_concurrency.running_site: migrate, load_content,
-gunicorn with 4 sync workers, DEBUG off) on a throw-away SQLite database, with the site's
-default spam settings (ENQUIRY_RATE_LIMIT, ENQUIRY_STORE_LIMIT, ENQUIRY_MIN_SECONDS). A bot
-fetches the form once, then posts N enquiries from one address as fast as it can (each with
-its own made-up email address, as spam does). The script then reads the site's database and
-prints what happened:
+gunicorn with 4 sync workers, DEBUG off) on a throw-away SQLite database, with the default
+spam settings (ENQUIRY_RATE_LIMIT 5/h, ENQUIRY_STORE_LIMIT 20/d, ENQUIRY_MIN_SECONDS 3). A
+bot fetches the form once, then posts N enquiries from one address as fast as it can (each
+with its own made-up email address, as spam does). The script then reads the site's database
+and prints what happened:
 
     stored    enquiries in the database (flagged: marked suspected spam)
     emailed   staff notifications sent, and acknowledgements sent to the made-up addresses
@@ -66,7 +66,13 @@ def one(site, query):
 def measure(n):
     with (
         tempfile.TemporaryDirectory(prefix="pit-spam-") as tmp,
-        running_site("sqlite", tmp, ENQUIRY_RATE_LIMIT="5/h", ENQUIRY_MIN_SECONDS="3") as site,
+        running_site(
+            "sqlite",
+            tmp,
+            ENQUIRY_RATE_LIMIT="5/h",
+            ENQUIRY_STORE_LIMIT="20/d",
+            ENQUIRY_MIN_SECONDS="3",
+        ) as site,
     ):
         statuses, seconds = post_all(site.base_url, n)
         time.sleep(1)  # the last emails go out just after each answer

@@ -68,7 +68,7 @@ def test_a_bad_name_already_stored_does_not_stop_the_acknowledgement(
     # As a value saved before the check existed: straight into the database.
     Clinic.objects.filter(pk=1).update(
         name="Riverside\nBcc: victim@example.com",
-        notification_emails="desk@riverside.example, bad\x00@example.com",
+        notification_emails="desk@riverside.example, bad\x01@example.com",
     )
     Clinic.load()
     with django_capture_on_commit_callbacks(execute=True):
