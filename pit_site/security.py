@@ -1,3 +1,5 @@
+import logging
+
 from django.conf import settings
 
 
@@ -10,3 +12,11 @@ def sign_in_username(request, credentials):
     """The user name django-axes records, cut to what its table holds (hostile input is long)."""
     source = credentials or request.POST
     return str(source.get("username", ""))[:150]
+
+
+class NoTraceback(logging.Filter):
+    """Log the message only: expected refusals need no traceback."""
+
+    def filter(self, record):
+        record.exc_info = record.exc_text = record.stack_info = None
+        return True

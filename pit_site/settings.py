@@ -54,7 +54,7 @@ if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure"):
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "pit_site.apps.ClinicAdminConfig",  # django.contrib.admin, with throttled sign-in
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -188,6 +188,11 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "Europe/London")
 USE_I18N = True
 USE_TZ = True
+FORMAT_MODULE_PATH = ["pit_site.formats"]  # one date format everywhere: "3 Dec 2026"
+
+# Signing in with an unsafe ?next= lands on the admin's home; signing out, on the site's.
+LOGIN_REDIRECT_URL = "admin:index"
+LOGOUT_REDIRECT_URL = "/"
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -217,9 +222,14 @@ if IMAGE_UPLOAD_RATE_LIMIT != "off" and not re.fullmatch(r"\d+/\d*[smhd]", IMAGE
 SITE_URL = (
     os.environ.get("DJANGO_SITE_URL") or f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
 ).rstrip("/")
+# Per address: over ENQUIRY_RATE_LIMIT an enquiry is stored but flagged as suspected spam; over
+# ENQUIRY_STORE_LIMIT it is refused and only counted (docs/decisions/0010-access-spam-limits.md).
 ENQUIRY_RATE_LIMIT = os.environ.get("ENQUIRY_RATE_LIMIT", "5/h").strip().lower()
-if ENQUIRY_RATE_LIMIT != "off" and not re.fullmatch(r"\d+/\d*[smhd]", ENQUIRY_RATE_LIMIT):
-    raise ImproperlyConfigured('ENQUIRY_RATE_LIMIT must look like "5/h" (or "off").')
+ENQUIRY_STORE_LIMIT = os.environ.get("ENQUIRY_STORE_LIMIT", "20/d").strip().lower()
+for _name, _rate in [("ENQUIRY_RATE_LIMIT", ENQUIRY_RATE_LIMIT),
+                     ("ENQUIRY_STORE_LIMIT", ENQUIRY_STORE_LIMIT)]:  # fmt: skip
+    if _rate != "off" and not re.fullmatch(r"\d+/\d*[smhd]", _rate):
+        raise ImproperlyConfigured(f'{_name} must look like "5/h" (or "off").')
 try:
     ENQUIRY_MIN_SECONDS = float(os.environ.get("ENQUIRY_MIN_SECONDS", "3"))
 except ValueError:
@@ -340,8 +350,21 @@ AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"no_traceback": {"()": "pit_site.security.NoTraceback"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "one_line": {"class": "logging.StreamHandler", "filters": ["no_traceback"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    # 4xx answers (404s, refused requests) are normal traffic, not log-worthy tracebacks.
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {
+        # 4xx answers (404s, refused requests) are normal traffic, not log-worthy tracebacks.
+        "django.request": {"level": "ERROR"},
+        # A request for a host name not in ALLOWED_HOSTS (scanners, a misconfigured proxy):
+        # one line at WARNING, not a traceback per request.
+        "django.security.DisallowedHost": {
+            "handlers": ["one_line"],
+            "level": "WARNING",
+            "propagate": False,
+        },  # fmt: skip
+    },
 }

@@ -69,9 +69,8 @@ SENT_PATH = "/contact/sent/"
 PLAIN_SQLITE_PREAMBLE = (
     "import sys\nfrom django.conf import settings\nsettings.DATABASES['default']['OPTIONS'] = {}\n"
 )
-PLAIN_GRANIAN = PLAIN_SQLITE_PREAMBLE + (
-    "from granian.cli import cli\nsys.argv[0] = 'granian'\ncli()\n"
-)
+# The Procfile's server (granian) run by Python, after a preamble (granian forks its workers).
+RUN_GRANIAN = "import sys\nfrom granian.cli import cli\nsys.argv[0] = 'granian'\ncli()\n"
 
 
 # --- The site: database, set-up, server ------------------------------------------------------
@@ -98,18 +97,21 @@ class Site:
 
     def enquiries(self):
         """[(reference, suspected_spam)] of every stored enquiry, read straight from the DB."""
-        query = "SELECT reference, suspected_spam FROM enquiries_enquiry"
+        return self.rows("SELECT reference, suspected_spam FROM enquiries_enquiry")
+
+    def rows(self, query, params=()):
+        """The rows of a read-only query (parameters written %s), straight from the DB."""
         if self.backend.startswith("sqlite"):
             path = self.database_url.removeprefix("sqlite:///")
             connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=20)
             try:
-                return connection.execute(query).fetchall()
+                return connection.execute(query.replace("%s", "?"), params).fetchall()
             finally:
                 connection.close()
         import psycopg
 
         with psycopg.connect(self.database_url, connect_timeout=5) as connection:
-            return connection.execute(query).fetchall()
+            return connection.execute(query, params).fetchall()
 
     def journal_mode(self):
         if not self.backend.startswith("sqlite"):
@@ -123,11 +125,12 @@ class Site:
 
 
 @contextlib.contextmanager
-def running_site(backend, tmp):
+def running_site(backend, tmp, server_preamble="", **settings):
     """Migrate a throw-away database, load the content and serve it; yields a Site.
 
     Call site.stop() before reading site.log and site.enquiries(); a PostgreSQL database is
-    dropped on leaving.
+    dropped on leaving. server_preamble is Python run in the server's main process before the site
+    loads (for instrumenting it); settings are extra environment variables.
     """
     if backend not in BACKENDS:
         raise StackError(f"unknown backend {backend!r}")
@@ -140,15 +143,23 @@ def running_site(backend, tmp):
             database_url = f"sqlite:///{tmp / f'{backend}.sqlite3'}"
         plain = backend == "sqlite-plain"
         env = site_env(
-            database_url, tmp, ENQUIRY_RATE_LIMIT="off", ENQUIRY_MIN_SECONDS=str(MIN_SECONDS)
+            database_url,
+            tmp,
+            **{
+                "ENQUIRY_RATE_LIMIT": "off",
+                "ENQUIRY_STORE_LIMIT": "off",  # every client posts from 127.0.0.1
+                "ENQUIRY_MIN_SECONDS": str(MIN_SECONDS),
+                **settings,
+            },
         )
         prepare(env, PLAIN_SQLITE_PREAMBLE if plain else "")
+        preamble = (PLAIN_SQLITE_PREAMBLE if plain else "") + server_preamble
         server = stack.enter_context(
             serving_web(
                 env,
                 tmp / f"web-{backend}.stderr",
                 name=f"web ({backend})",
-                program=[sys.executable, "-c", PLAIN_GRANIAN] if plain else None,
+                program=[sys.executable, "-c", preamble + RUN_GRANIAN] if preamble else None,
                 WEB_CONCURRENCY=str(WORKERS),
             )
         )

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 
 from .models import Clinic
@@ -54,5 +55,7 @@ class ClinicAdmin(admin.ModelAdmin):
         return False
 
     def changelist_view(self, request, extra_context=None):
-        # There is only one set of details: go straight to it.
+        # There is only one set of details: go straight to it (if this user may see it).
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
         return redirect("admin:clinic_clinic_change", Clinic.load().pk)

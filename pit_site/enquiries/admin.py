@@ -8,8 +8,10 @@ from django.contrib.auth import get_user_model
 from django.db.models import Case, Q, Value, When
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timesince import timesince
+from django.utils.translation import ngettext
 
 from .models import Enquiry, ExportRecord, Note, Status, StatusChange
 from .notifications import MAX_ATTEMPTS
@@ -20,10 +22,15 @@ PATIENT_FIELDS = [
 ]  # fmt: skip
 CSV_FIELDS = [
     "reference", "created_at", "status", "name", "email", "phone", "preferred_contact", "kind",
-    "condition", "preferred_times", "assigned_to",
+    "condition", "preferred_times", "assigned_to", "suspected_spam",
 ]  # fmt: skip
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PHONE_LIKE = re.compile(r"[\d\s()+.-]+")
+STORED_PHONE = re.compile(r"\+\d{1,20}")  # E.164, as the form stores phones: never a formula
+
+
+def full_name(user):
+    return (user.get_full_name() or user.get_username()) if user else ""
 
 
 def as_stored_phone(term):
@@ -54,13 +61,40 @@ class SuspectedSpamFilter(admin.SimpleListFilter):
         return queryset
 
 
+class AssigneeFilter(admin.RelatedOnlyFieldListFilter):
+    """Assignees by full name, as the list and the form show them."""
+
+    def field_choices(self, field, request, model_admin):
+        choices = super().field_choices(field, request, model_admin)
+        users = get_user_model().objects.in_bulk([pk for pk, _label in choices])
+        return [(pk, full_name(users[pk])) for pk, _label in choices]
+
+
 class NoteInline(admin.TabularInline):
     model = Note
     extra = 1
-    fields = ["text", "author", "created_at"]
-    readonly_fields = ["author", "created_at"]
+    fields = ["text", "written_by", "written_at"]
+    readonly_fields = ["written_by", "written_at"]
     verbose_name = "internal note"
     verbose_name_plural = "internal notes (staff only; the patient never sees these)"
+
+    # The empty row is for a new note: say so, rather than show a blank note by "-".
+    @admin.display(description="by")
+    def written_by(self, note):
+        return full_name(note.author) if note.pk else "New note: you, when you save"
+
+    @admin.display(description="at")
+    def written_at(self, note):
+        return (
+            date_format(timezone.localtime(note.created_at), "DATETIME_FORMAT") if note.pk else ""
+        )
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form.base_fields["text"].widget.attrs.update(
+            {"rows": 2, "placeholder": "Add a note for the team (optional)"}
+        )
+        return formset
 
     def has_change_permission(self, request, obj=None):
         return False  # notes are a record: add new ones, never rewrite old ones
@@ -84,11 +118,10 @@ class StatusChangeInline(admin.TabularInline):
 @admin.register(Enquiry)
 class EnquiryAdmin(admin.ModelAdmin):
     list_display = [
-        "reference", "received", "name", "kind", "condition", "status_badge", "assigned_to",
+        "reference", "received", "name", "kind", "condition", "status_badge", "assignee",
     ]  # fmt: skip
     list_filter = ["status", "kind", "condition", ("created_at", admin.DateFieldListFilter),
-                   ("assigned_to", admin.RelatedOnlyFieldListFilter),
-                   SuspectedSpamFilter]  # fmt: skip
+                   ("assigned_to", AssigneeFilter), SuspectedSpamFilter]  # fmt: skip
     list_select_related = ["assigned_to"]
     search_fields = ["reference", "name", "email", "phone"]
     list_per_page = 50
@@ -130,7 +163,7 @@ class EnquiryAdmin(admin.ModelAdmin):
             .order_by("first_name", "last_name", "username")
         )
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        field.label_from_instance = lambda user: user.get_full_name() or user.get_username()
+        field.label_from_instance = full_name
         return field
 
     def get_search_results(self, request, queryset, search_term):
@@ -152,9 +185,13 @@ class EnquiryAdmin(admin.ModelAdmin):
         local = timezone.localtime(enquiry.created_at)
         return format_html(
             '{}<br><span class="quiet">{} ago</span>',
-            local.strftime("%-d %b %Y, %H:%M"),
+            date_format(local, "DATETIME_FORMAT"),
             timesince(enquiry.created_at).split(",")[0],
         )
+
+    @admin.display(description="Assigned to", ordering="assigned_to__first_name")
+    def assignee(self, enquiry):
+        return full_name(enquiry.assigned_to) or "-"
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, enquiry):
@@ -187,7 +224,9 @@ class EnquiryAdmin(admin.ModelAdmin):
 
     def _set_status(self, request, queryset, status):
         changed = sum(enquiry.set_status(status, request.user) for enquiry in queryset)
-        self.message_user(request, f"{changed} enquiry(s) marked {Status(status).label.lower()}.")
+        message = ngettext("%(n)d enquiry marked %(status)s.", "%(n)d enquiries marked %(status)s.",
+                           changed)  # fmt: skip
+        self.message_user(request, message % {"n": changed, "status": Status(status).label.lower()})
 
     @admin.action(description="Mark as contacted (in progress)", permissions=["change"])
     def mark_contacted(self, request, queryset):
@@ -208,7 +247,10 @@ class EnquiryAdmin(admin.ModelAdmin):
     @admin.action(description="Assign to me", permissions=["change"])
     def assign_to_me(self, request, queryset):
         count = queryset.update(assigned_to=request.user)
-        self.message_user(request, f"{count} enquiry(s) assigned to you.")
+        message = ngettext(
+            "%(n)d enquiry assigned to you.", "%(n)d enquiries assigned to you.", count
+        )
+        self.message_user(request, message % {"n": count})
 
     @admin.action(description="Export selected to CSV", permissions=["view"])
     def export_csv(self, request, queryset):
@@ -226,17 +268,26 @@ class EnquiryAdmin(admin.ModelAdmin):
         writer.writerow(CSV_FIELDS)
         for enquiry in enquiries:
             writer.writerow([_csv_cell(enquiry, name) for name in CSV_FIELDS])
-        self.message_user(request, f"Exported {len(enquiries)} enquiries.", messages.INFO)
+        message = ngettext("Exported %(n)d enquiry.", "Exported %(n)d enquiries.", len(enquiries))
+        self.message_user(request, message % {"n": len(enquiries)}, messages.INFO)
         return response
 
 
 def _csv_cell(enquiry, name):
-    value = getattr(enquiry, name)
+    """A cell as reception reads it: labels rather than codes, names rather than user names."""
     if name == "created_at":
-        value = timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
-    value = "" if value is None else str(value)
-    # A cell starting with = + - @ would run as a formula in a spreadsheet.
-    return "'" + value if value.startswith(FORMULA_START) else value
+        value = timezone.localtime(enquiry.created_at).strftime("%Y-%m-%d %H:%M")
+    elif name in ("status", "kind", "preferred_contact"):
+        value = getattr(enquiry, f"get_{name}_display")()
+    elif name == "assigned_to":
+        value = full_name(enquiry.assigned_to)
+    else:
+        value = str(getattr(enquiry, name) or "")
+    # A cell starting with = + - @ would run as a formula in a spreadsheet; a phone number as
+    # stored (+447700900123) cannot, and a quote would spoil it.
+    if value.startswith(FORMULA_START) and not STORED_PHONE.fullmatch(value):
+        return "'" + value
+    return value
 
 
 @admin.register(ExportRecord)

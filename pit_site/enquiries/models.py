@@ -8,7 +8,9 @@ import secrets
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
+from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
 
 # No 0/O, 1/I/L or U: easy to read out over the phone.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -145,7 +147,8 @@ class Note(models.Model):
         ordering = ["created_at"]
 
     def __str__(self):
-        return f"Note by {self.author} at {self.created_at:%Y-%m-%d %H:%M}"
+        when = date_format(timezone.localtime(self.created_at), "DATETIME_FORMAT")
+        return f"Note by {self.author} at {when}"
 
 
 class StatusChange(models.Model):
@@ -179,3 +182,28 @@ class ExportRecord(models.Model):
 
     def __str__(self):
         return f"{self.count} enquiries exported by {self.exported_by} at {self.exported_at:%c}"
+
+
+class RefusedEnquiries(models.Model):
+    """How many contact-form posts were refused in a day, not stored, because their address
+    was over ENQUIRY_STORE_LIMIT. Only the count is kept: nothing the sender typed."""
+
+    day = models.DateField(unique=True)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "refused enquiries"
+
+    def __str__(self):
+        return f"{self.count} refused on {self.day}"
+
+    @classmethod
+    def count_one(cls):
+        day = timezone.localdate()
+        if cls.objects.filter(day=day).update(count=F("count") + 1):
+            return
+        try:
+            with transaction.atomic():
+                cls.objects.create(day=day, count=1)
+        except IntegrityError:  # another request made today's row first
+            cls.objects.filter(day=day).update(count=F("count") + 1)

@@ -24,7 +24,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from pit_site.clinic.models import Clinic
+from pit_site.clinic.models import Clinic, header_safe
 
 from .models import Enquiry
 
@@ -171,11 +171,12 @@ def _staff_email(enquiry, clinic):
     }
     subject = f"New enquiry {enquiry.reference}: {enquiry.get_kind_display()}"
     body = render_to_string("enquiries/email/staff.txt", context)
-    return subject, body, clinic.notification_address_list
+    return subject, body, clinic.valid_notification_addresses
 
 
 def _acknowledgement(enquiry, clinic):
-    subject = f"{clinic.name}: we have your message ({enquiry.reference})"
+    # header_safe: a line break in a name saved before the checks would make every send fail.
+    subject = f"{header_safe(clinic.name)}: we have your message ({enquiry.reference})"
     body = render_to_string(
         "enquiries/email/acknowledgement.txt", {"enquiry": enquiry, "clinic": clinic}
     )

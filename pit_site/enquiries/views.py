@@ -16,11 +16,12 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.core import is_ratelimited
 
+from pit_site.clinic.models import Clinic
 from pit_site.pagecache import content_version
 from pit_site.pages.models import Page
 
 from .forms import EnquiryForm, shown_token
-from .models import Enquiry
+from .models import Enquiry, RefusedEnquiries
 from .notifications import REQUEST_TIMEOUT, send_notifications
 
 logger = logging.getLogger(__name__)
@@ -36,6 +37,10 @@ SHOWN_SLOT = "pit-slot-form-shown"
 # drop the copy at once (forget_blank_page).
 VERSION_CHECK_SECONDS = 1.0
 _blank = {}  # "html" with the slots, the content "version" it was made for, when "checked"
+TOO_MANY = (
+    "We have had a lot of messages from your internet connection recently, so this one was not "
+    "saved. Please phone us on {phone}, or try again later."
+)
 
 
 def privacy_version():
@@ -47,17 +52,25 @@ def privacy_version():
 
 
 def over_rate_limit(request):
-    """Whether this address has sent more than ENQUIRY_RATE_LIMIT allows.
+    """Whether this address has sent more than ENQUIRY_RATE_LIMIT allows (flag as spam)."""
+    return _over_limit(request, "enquiry", settings.ENQUIRY_RATE_LIMIT)
+
+
+def over_store_limit(request):
+    """Whether this address has sent more than ENQUIRY_STORE_LIMIT allows (refuse)."""
+    return _over_limit(request, "enquiry-store", settings.ENQUIRY_STORE_LIMIT)
+
+
+def _over_limit(request, group, rate):
+    """Counts this post against the address's limit and says whether it is over.
 
     Fails open: if the shared cache is down or the client's address cannot be read, the
     enquiry is accepted. A lost enquiry is worse than an unchecked one.
     """
-    if settings.ENQUIRY_RATE_LIMIT == "off":
+    if rate == "off":
         return False
     try:
-        return is_ratelimited(
-            request, group="enquiry", key="ip", rate=settings.ENQUIRY_RATE_LIMIT, increment=True
-        )
+        return is_ratelimited(request, group=group, key="ip", rate=rate, increment=True)
     except Exception as error:
         logger.warning(
             "Contact form: rate limit not checked (%s); enquiry accepted",
@@ -95,12 +108,19 @@ def posted_data(request):
 @sensitive_post_parameters()
 @require_http_methods(["GET", "HEAD", "POST"])
 def contact(request):
+    status = 200
     if request.method == "POST":
         form = EnquiryForm(posted_data(request))
         if form.filled_honeypot:
             logger.info("Contact form: a bot filled the hidden field; nothing stored")
             return redirect("enquiries:sent")
-        if form.is_valid():
+        if form.is_valid() and over_store_limit(request):
+            # A flood from one address: counted for staff, not stored, and said plainly.
+            RefusedEnquiries.count_one()
+            logger.info("Contact form: address over ENQUIRY_STORE_LIMIT; not stored")
+            form.add_error(None, TOO_MANY.format(phone=Clinic.load().phone))
+            status = 429
+        elif form.is_valid():
             enquiry = store(form, rate_limited=over_rate_limit(request))
             token = signing.dumps(enquiry.reference, salt=REFERENCE_SALT)
             return redirect(f"{reverse('enquiries:sent')}?ref={token}")
@@ -109,7 +129,7 @@ def contact(request):
         html = html.replace(CSRF_SLOT, get_token(request)).replace(SHOWN_SLOT, shown_token())
         return HttpResponse(html)
     context = {"form": form, "page": contact_page()}
-    return render(request, "enquiries/contact.html", context)
+    return render(request, "enquiries/contact.html", context, status=status)
 
 
 def contact_page():
@@ -143,9 +163,9 @@ def forget_blank_page(**_signal_kwargs):
 def store(form, rate_limited=False):
     """Commit the enquiry first; emails go out only once it is safely stored.
 
-    Suspected spam is stored for a person to judge, but the patient is not emailed (a forged
-    address would make the clinic send mail to a stranger). Staff hear of one sent too fast,
-    as a real person may have been flagged, but not of one over the rate limit: a flood.
+    Suspected spam is stored for a person to judge, but nobody is emailed about it: not the
+    patient (a forged address would make the clinic send mail to a stranger), nor staff (a
+    flood would bury the real enquiries); reception finds it in the list, flagged.
     """
     reasons = [form.spam_suspicion()]
     if rate_limited:
@@ -155,7 +175,7 @@ def store(form, rate_limited=False):
         enquiry.consent_at = timezone.now()
         enquiry.privacy_version = privacy_version()
         enquiry.suspected_spam = " ".join(reason for reason in reasons if reason)
-        enquiry.staff_notification_due = not rate_limited
+        enquiry.staff_notification_due = not enquiry.suspected_spam
         enquiry.acknowledgement_due = (
             bool(enquiry.email) and settings.ENQUIRY_ACKNOWLEDGE and not enquiry.suspected_spam
         )

@@ -3,8 +3,12 @@ import datetime
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.translation import ngettext
 from markdownx.widgets import MarkdownxWidget
 from reversion_compare.admin import CompareVersionAdmin
 
@@ -154,7 +158,11 @@ class PageAdmin(PageFeedbackMixin, CompareVersionAdmin):
         ("Publishing", {"fields": ["status", "created_at", "updated_at", "updated_by"]}),
     ]
     actions = ["mark_reviewed", "publish", "unpublish"]
+    # By address, so the list follows the site's structure and the Address column says so.
+    ordering = ["path"]
     history_latest_first = True
+    # Compare what editors write; fields the site works out (HTML, grade, times) only add noise.
+    compare_exclude = [field.name for field in Page._meta.fields if not field.editable]
 
     class Media:
         css = {"all": ["css/admin.css"]}
@@ -169,6 +177,29 @@ class PageAdmin(PageFeedbackMixin, CompareVersionAdmin):
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
 
+    # django-reversion-compare's compare view checks no permission, and django-reversion's
+    # revision and recover views write the old version to the database before the change form
+    # checks any: each view checks here first. Old versions of a page (drafts included) are
+    # for those who may see the page.
+    def _check_page_access(self, request, object_id):
+        page = self.get_object(request, unquote(object_id))
+        if page is None:
+            raise Http404("No such page.")
+        if not self.has_view_or_change_permission(request, page):
+            raise PermissionDenied
+        if request.method == "POST" and not self.has_change_permission(request, page):
+            raise PermissionDenied
+        return page
+
+    def compare_view(self, request, object_id, extra_context=None):
+        self._check_page_access(request, object_id)
+        return super().compare_view(request, object_id, extra_context)
+
+    def recover_view(self, request, version_id, extra_context=None):
+        if not (self.has_add_permission(request) and self.has_change_permission(request)):
+            raise PermissionDenied
+        return super().recover_view(request, version_id, extra_context)
+
     def revision_view(self, request, object_id, version_id, extra_context=None):
         """Reverting restores the old content; only reviewers may also restore its review.
 
@@ -176,10 +207,9 @@ class PageAdmin(PageFeedbackMixin, CompareVersionAdmin):
         loads the page, so the current review is read here, first, and get_object puts it
         back on the page the form shows and saves.
         """
+        page = self._check_page_access(request, object_id)
         if not self.has_review_permission(request):
-            page = self.get_object(request, unquote(object_id))
-            if page is not None:
-                request.kept_review = {name: getattr(page, name) for name in REVIEW_FIELDS}
+            request.kept_review = {name: getattr(page, name) for name in REVIEW_FIELDS}
         return super().revision_view(request, object_id, version_id, extra_context)
 
     def get_object(self, request, object_id, from_field=None):
@@ -221,10 +251,14 @@ class PageAdmin(PageFeedbackMixin, CompareVersionAdmin):
             return format_html('<span class="badge badge-warn">{}</span>', "Awaiting review")
         due = page.next_review_due
         if due and due < today:
-            return format_html('<span class="badge badge-bad">Overdue since {}</span>', due)
+            return format_html(
+                '<span class="badge badge-bad">Overdue since {}</span>', date_format(due)
+            )
         if due and due <= today + datetime.timedelta(days=DUE_SOON_DAYS):
-            return format_html('<span class="badge badge-warn">Due {}</span>', due)
-        return format_html('<span class="badge badge-ok">Reviewed {}</span>', page.last_reviewed)
+            return format_html('<span class="badge badge-warn">Due {}</span>', date_format(due))
+        return format_html(
+            '<span class="badge badge-ok">Reviewed {}</span>', date_format(page.last_reviewed)
+        )
 
     def has_review_permission(self, request):
         return request.user.has_perm("pages.review_page")
@@ -243,7 +277,12 @@ class PageAdmin(PageFeedbackMixin, CompareVersionAdmin):
             page.reviewer_role = profile.job_title if profile else ""
             page.updated_by = user
             saved += self._save(request, page, "Marked as clinically reviewed.")
-        self.message_user(request, f"{saved} page(s) marked reviewed today by {name}.")
+        self.message_user(
+            request,
+            ngettext("%(n)d page marked reviewed today by %(name)s.",
+                     "%(n)d pages marked reviewed today by %(name)s.", saved)
+            % {"n": saved, "name": name},
+        )  # fmt: skip
 
     @admin.action(description="Publish selected pages", permissions=["change"])
     def publish(self, request, queryset):
@@ -259,7 +298,11 @@ class PageAdmin(PageFeedbackMixin, CompareVersionAdmin):
             page.updated_by = request.user
             self._save(request, page, f"Status set to {page.get_status_display()}.")
         count = queryset.filter(status=status).count()
-        self.message_user(request, f"{count} page(s) now {status}.", messages.SUCCESS)
+        label = Status(status).label.lower()
+        message = ngettext(
+            "%(n)d page is now %(status)s.", "%(n)d pages are now %(status)s.", count
+        )
+        self.message_user(request, message % {"n": count, "status": label}, messages.SUCCESS)
 
     def _save(self, request, page, change_message):
         """Save a page from an action; 1 if saved, 0 (with a message) if the renderer refuses

@@ -91,6 +91,7 @@ def site_url(tmp_path_factory):
         f"sqlite:///{tmp / 'browser.sqlite3'}",
         tmp,
         ENQUIRY_RATE_LIMIT="off",  # every test posts from 127.0.0.1
+        ENQUIRY_STORE_LIMIT="off",
         ENQUIRY_MIN_SECONDS=str(ENQUIRY_MIN_SECONDS),
         DJANGO_EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
     )

@@ -210,7 +210,7 @@ def test_reception_triages_the_enquiry(chromium, site_url, reception_account, ed
 
         notes = page.locator("#notes-group")
         expect(notes).to_contain_text(NOTE)
-        expect(notes.locator("tr", has_text=NOTE)).to_contain_text(reception_account.username)
+        expect(notes.locator("tr", has_text=NOTE)).to_contain_text(reception_account.name)
         history = page.locator("#status_changes-group tbody tr", has_text="In progress")
         expect(history).to_have_count(1)
         expect(history).to_contain_text("New")

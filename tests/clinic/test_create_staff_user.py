@@ -58,6 +58,25 @@ def test_unknown_role_and_duplicate_user_are_refused():
 
 def test_weak_password_is_refused(monkeypatch):
     monkeypatch.setattr("sys.stdin", StringIO("password\n"))
-    with pytest.raises(CommandError, match="too common"):
+    with pytest.raises(CommandError, match="Password refused: .*too common.*Nothing was created"):
         run("weak", "--role", "editor", "--password-stdin")
     assert not User.objects.filter(username="weak").exists()
+
+
+def test_on_a_terminal_a_weak_password_is_asked_for_again(monkeypatch):
+    answers = iter(["password", "password", "a-Long-test-password-42", "a-Long-test-password-42"])
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True, raising=False)
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    err = StringIO()
+    call_command("create_staff_user", "kim", "--role", "editor", stdout=StringIO(), stderr=err)
+    assert "too common" in err.getvalue() and "Try another" in err.getvalue()
+    assert User.objects.get(username="kim").check_password("a-Long-test-password-42")
+
+
+def test_on_a_terminal_three_weak_passwords_create_nothing(monkeypatch):
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True, raising=False)
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": "password")
+    with pytest.raises(CommandError, match="No acceptable password after 3 tries"):
+        call_command("create_staff_user", "kim", "--role", "editor", stdout=StringIO(),
+                     stderr=StringIO())  # fmt: skip
+    assert not User.objects.filter(username="kim").exists()

@@ -6,12 +6,13 @@ from urllib.parse import urlencode
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from django.views.debug import SafeExceptionReporterFilter
 
 from pit_site.enquiries import views
-from pit_site.enquiries.models import Enquiry, Status
+from pit_site.enquiries.models import Enquiry, RefusedEnquiries, Status
 from pit_site.enquiries.views import rate_limit_reason
-from tests.conftest import soup
+from tests.conftest import make_staff, soup
 
 pytestmark = pytest.mark.django_db
 
@@ -323,16 +324,17 @@ def test_too_fast_or_forged_timing_is_stored_and_flagged(client, settings):
     assert fast.status == forged.status == Status.NEW  # kept for a person to judge
 
 
-def test_suspected_spam_tells_staff_but_never_emails_the_address_given(
+def test_suspected_spam_is_stored_but_emails_nobody(
     client, settings, mailoutbox, django_capture_on_commit_callbacks
 ):
-    """A bot's "email address" may be a stranger's: an acknowledgement would be backscatter."""
+    """A bot's "email address" may be a stranger's: an acknowledgement would be backscatter.
+    Staff are not emailed either (a flood would bury real enquiries): the list flags it."""
     settings.ENQUIRY_MIN_SECONDS = 3
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/contact/", valid(client))
     enquiry = Enquiry.objects.get()
     assert enquiry.suspected_spam
-    assert [m.to for m in mailoutbox] == [["reception@example.com"]]
+    assert mailoutbox == []
     assert not enquiry.notification_pending  # nothing left for the retry command either
     page = soup(client.get(response["Location"]))
     assert enquiry.reference in page.select_one(".reference").text
@@ -365,6 +367,35 @@ def test_over_the_rate_limit_the_enquiry_is_stored_flagged_and_confirmed_without
     assert len(mailoutbox) == 6
 
 
+def test_over_the_store_limit_posts_are_refused_counted_and_explained(
+    client, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.ENQUIRY_RATE_LIMIT = "2/h"
+    settings.ENQUIRY_STORE_LIMIT = "4/h"
+    with django_capture_on_commit_callbacks(execute=True):
+        answers = [client.post("/contact/", valid(client)) for _ in range(6)]
+        other = client.post("/contact/", valid(client), REMOTE_ADDR="203.0.113.9")
+    assert [a.status_code for a in answers] == [302] * 4 + [429] * 2
+    assert other.status_code == 302  # another address is not affected
+    assert Enquiry.objects.count() == 5
+    assert [bool(e.suspected_spam) for e in Enquiry.objects.order_by("created_at")] == [
+        False, False, True, True, False,
+    ]  # fmt: skip
+    assert len(mailoutbox) == 3 * 2  # staff and patient, for the three not flagged
+
+    page = soup(answers[-1])
+    assert page.title.text.startswith("Error:")
+    summary = page.select_one(".error-summary").text
+    assert "was not saved" in summary and "01632 960 123" in summary
+    assert page.select_one("#id_name")["value"] == "Alex Morgan"  # what was typed is kept
+
+    assert RefusedEnquiries.objects.get().count == 2
+    reception = Client()
+    reception.force_login(make_staff("rhea", "reception"))
+    notice = soup(reception.get("/admin/")).select_one(".refused-enquiries").text
+    assert "2 contact form posts refused in the last 7 days" in notice
+
+
 @pytest.mark.parametrize(
     ("rate", "reason"),
     [
@@ -389,9 +420,10 @@ def test_rate_limit_fails_open_when_the_shared_cache_is_down(client, settings, c
         },
     }
     settings.RATELIMIT_USE_CACHE = "down"
-    for _ in range(2):
+    settings.ENQUIRY_STORE_LIMIT = "1/h"
+    for _ in range(3):
         assert client.post("/contact/", valid(client)).status_code == 302
-    assert [e.suspected_spam for e in Enquiry.objects.all()] == ["", ""]
+    assert [e.suspected_spam for e in Enquiry.objects.all()] == ["", "", ""]
     assert "rate limit not checked (ConnectionError); enquiry accepted" in caplog.text
     assert "Alex" not in caplog.text and "alex@" not in caplog.text
 

@@ -190,14 +190,14 @@ def test_only_reviewers_can_record_a_review(editor_client, client, reviewer, kne
         {"action": "mark_reviewed", "_selected_action": [knee.pk]},
         follow=True,
     )
-    assert b"1 page(s) marked reviewed today by Rita Reviewer" in response.content
+    assert b"1 page marked reviewed today by Rita Reviewer" in response.content
     knee.refresh_from_db()
     today = timezone.localdate()
     assert (knee.last_reviewed, knee.next_review_due) == (today, one_year_after(today))
     assert (knee.reviewer, knee.reviewer_role) == ("Rita Reviewer", "Pain physician")
     client.logout()
     review = " ".join(soup(client.get("/conditions/knee-pain/")).select_one(".review").text.split())
-    assert f"Page last reviewed: {today:%-d %B %Y} by Rita Reviewer, Pain physician" in review
+    assert f"Page last reviewed: {today:%-d %b %Y} by Rita Reviewer, Pain physician" in review
 
 
 def test_review_filters_and_badges(editor_client):
@@ -298,7 +298,8 @@ def test_actions_on_a_page_the_renderer_now_refuses_say_so_and_change_nothing(
 def test_the_page_list_shows_each_grade_and_flags_one_over_the_target(editor_client, knee):
     Page.objects.filter(pk=knee.pk).update(reading_grade=11.2)
     html = soup(editor_client.get("/admin/pages/page/?q=Knee"))
-    cell = html.select_one("#result_list tbody tr .field-grade")
+    (row,) = [tr for tr in html.select("#result_list tbody tr") if knee.title in tr.text]
+    cell = row.select_one(".field-grade")
     assert cell.text.strip() == "11.2" and cell.select_one(".badge-bad")
     faq = Page.objects.get(path="faqs")
     html = soup(editor_client.get("/admin/pages/page/?q=Questions"))

@@ -32,3 +32,38 @@ def test_successful_sign_in_works_and_hostile_user_names_are_harmless():
     for name in ["' OR 1=1 --", "<script>alert(1)</script>", "\u202eadmin", "x" * 5000]:
         assert sign_in(client, "pw", username=name).status_code in (200, 429)
     assert sign_in(Client(), "a-Long-correct-password-1").status_code == 302
+
+
+def test_wrong_old_passwords_on_the_password_change_form_count_towards_the_lockout():
+    user = User.objects.create_user("staffer", password="a-Long-correct-password-1", is_staff=True)
+    client = Client()
+    client.force_login(user)
+
+    def change(old):
+        return client.post("/admin/password_change/", {
+            "old_password": old, "new_password1": "a-New-long-password-2",
+            "new_password2": "a-New-long-password-2",
+        })  # fmt: skip
+
+    for _ in range(4):
+        response = change("wrong")
+        assert response.status_code == 200
+        assert "old password was entered incorrectly" in response.content.decode()
+    assert change("wrong").status_code == 429
+    assert change("a-Long-correct-password-1").status_code == 429  # paused, even if right
+    user.refresh_from_db()
+    assert user.check_password("a-Long-correct-password-1")
+    assert sign_in(Client(), "a-Long-correct-password-1").status_code == 429  # same lockout
+
+
+def test_the_password_change_form_still_works_with_the_right_old_password():
+    user = User.objects.create_user("staffer", password="a-Long-correct-password-1", is_staff=True)
+    client = Client()
+    client.force_login(user)
+    response = client.post("/admin/password_change/", {
+        "old_password": "a-Long-correct-password-1", "new_password1": "a-New-long-password-2",
+        "new_password2": "a-New-long-password-2",
+    })  # fmt: skip
+    assert response.status_code == 302 and response["Location"].endswith("/password_change/done/")
+    user.refresh_from_db()
+    assert user.check_password("a-New-long-password-2")

@@ -1,7 +1,11 @@
-from django import template
-from django.urls import reverse
+import datetime
 
-from pit_site.enquiries.models import Enquiry, Status
+from django import template
+from django.db.models import Sum
+from django.urls import reverse
+from django.utils import timezone
+
+from pit_site.enquiries.models import Enquiry, RefusedEnquiries, Status
 
 register = template.Library()
 
@@ -11,7 +15,10 @@ def new_enquiries_notice(context):
     user = context["request"].user
     if not user.has_perm("enquiries.view_enquiry"):
         return {"count": None}
+    week_ago = timezone.localdate() - datetime.timedelta(days=6)
+    refused = RefusedEnquiries.objects.filter(day__gte=week_ago).aggregate(n=Sum("count"))["n"]
     return {
         "count": Enquiry.objects.filter(status=Status.NEW).count(),
         "url": reverse("admin:enquiries_enquiry_changelist") + "?status__exact=new",
+        "refused": refused or 0,
     }

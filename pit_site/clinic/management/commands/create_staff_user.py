@@ -11,6 +11,7 @@ from django.db import transaction
 
 from pit_site.clinic.models import StaffProfile
 
+PASSWORD_TRIES = 3
 ROLES = {
     "editor": ["Content editors"],
     "reviewer": ["Content editors", "Clinical reviewers"],
@@ -53,13 +54,9 @@ class Command(BaseCommand):
         if User.objects.filter(username__iexact=username).exists():
             raise CommandError(f"A user called {username!r} already exists.")
 
-        password, generated = self._password(password_stdin)
         first, _, last = name.strip().partition(" ")
         user = User(username=username, email=email, first_name=first[:150], last_name=last[:150])
-        try:
-            password_validation.validate_password(password, user)
-        except ValidationError as error:
-            raise CommandError(" ".join(error.messages)) from None
+        password, generated = self._password(password_stdin, user)
 
         with transaction.atomic():
             user.is_staff = True
@@ -72,12 +69,33 @@ class Command(BaseCommand):
         if generated:
             self.stdout.write(f"Password (shown once, change it after signing in): {password}")
 
-    def _password(self, from_stdin):
+    def _password(self, from_stdin, user):
+        """(password, generated): asked for on a terminal until it is strong enough, read once
+        from standard input (a weak one is refused), or made up when there is no terminal."""
         if from_stdin:
-            return sys.stdin.readline().rstrip("\n"), False
-        if sys.stdin.isatty():
-            password = getpass.getpass("Password: ")
-            if password != getpass.getpass("Password (again): "):
-                raise CommandError("The passwords did not match.")
+            password = sys.stdin.readline().rstrip("\n")
+            problems = self._weaknesses(password, user)
+            if problems:
+                raise CommandError(f"Password refused: {problems} Nothing was created.")
             return password, False
-        return secrets.token_urlsafe(18), True
+        if not sys.stdin.isatty():
+            return secrets.token_urlsafe(18), True
+        for _ in range(PASSWORD_TRIES):
+            password = getpass.getpass("Password: ")
+            problems = self._weaknesses(password, user)
+            if problems:
+                self.stderr.write(f"{problems} Try another.")
+            elif password != getpass.getpass("Password (again): "):
+                self.stderr.write("The passwords did not match. Try again.")
+            else:
+                return password, False
+        raise CommandError(
+            f"No acceptable password after {PASSWORD_TRIES} tries. Nothing was created."
+        )
+
+    def _weaknesses(self, password, user):
+        try:
+            password_validation.validate_password(password, user)
+        except ValidationError as error:
+            return " ".join(error.messages)
+        return ""
