@@ -12,7 +12,13 @@ from .content import ContentError, check_url_path
 from .images import ImageRejected, clean_image
 from .models import CONTENT_FIELDS, Image, Kind, Page, Status, one_year_after
 from .quality import MAX_GRADE
-from .rendering import MAX_BODY_CHARS, RenderError, images_missing_alt, render_markdown
+from .rendering import (
+    ALT_PLACEHOLDER,
+    MAX_BODY_CHARS,
+    RenderError,
+    images_missing_alt,
+    render_markdown,
+)
 
 REVIEW_FIELDS = ["last_reviewed", "next_review_due", "reviewer", "reviewer_role"]
 DUE_SOON_DAYS = 30
@@ -43,9 +49,11 @@ class PageAdminForm(forms.ModelForm):
         model = Page
         fields = ["path", *CONTENT_FIELDS]
         help_texts = {
-            "body": "Markdown. Start sections with ## headings. Every image needs alt text: "
-            "![What the image shows](address). References: text[^name] and, at the end, "
-            "[^name]: the reference.",
+            "body": "Markdown. Start sections with ## headings. To add an image, drag it into "
+            "the text or paste it (JPEG, PNG or WebP): it is uploaded and put on its own line "
+            f"as ![{ALT_PLACEHOLDER}](address), with those words selected: type what the "
+            "image shows in their place. Every image needs this alt text. References: "
+            "text[^name] and, at the end, [^name]: the reference.",
         }
 
     def __init__(self, *args, **kwargs):

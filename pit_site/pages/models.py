@@ -7,7 +7,7 @@ from django.db import models
 from django.urls import reverse
 
 from .readability import reading_grade
-from .rendering import faq_items, render_markdown
+from .rendering import ALT_PLACEHOLDER, faq_items, render_markdown
 
 
 class Kind(models.TextChoices):
@@ -208,5 +208,5 @@ class Image(models.Model):
 
     @property
     def markdown(self):
-        """What to paste into a page; the alt text between the brackets is still to write."""
-        return f"![]({self.file.url})"
+        """What to paste into a page; the placeholder alt text is still to be replaced."""
+        return f"![{ALT_PLACEHOLDER}]({self.file.url})"
