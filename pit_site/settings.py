@@ -99,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "pit_site.clinic.context_processors.clinic",
+                "pit_site.pages.menus.menus",
             ],
         },
     },

@@ -129,17 +129,31 @@ class ReviewFilter(admin.SimpleListFilter):
 class PageAdmin(CompareVersionAdmin):
     form = PageAdminForm
     list_display = [
-        "title", "public_link", "status", "kind", "review_status", "grade", "updated_at",
-        "updated_by",
+        "title", "public_link", "status", "kind", "order", "header_menu", "footer_menu",
+        "review_status", "grade", "updated_at", "updated_by",
     ]  # fmt: skip
-    list_filter = ["status", ReviewFilter, "kind", "region"]
+    # Menus are reordered here: filter by "show in header menu", then change the numbers.
+    list_editable = ["order"]
+    list_filter = ["status", "header_menu", "footer_menu", ReviewFilter, "kind", "region"]
     search_fields = ["title", "path", "summary", "body"]
     readonly_fields = ["reading_grade_display", "created_at", "updated_at", "updated_by"]
     fieldsets = [
         ("Content", {"fields": ["title", "body", "reading_grade_display"]}),
         (
             "Listing",
-            {"fields": ["path", "kind", "summary", "nav_title", "order", "region", "evidence"]},
+            {
+                "fields": [
+                    "path",
+                    "kind",
+                    "summary",
+                    "nav_title",
+                    "order",
+                    "header_menu",
+                    "footer_menu",
+                    "region",
+                    "evidence",
+                ]
+            },  # fmt: skip
         ),
         ("Clinical review", {"fields": REVIEW_FIELDS}),
         ("Publishing", {"fields": ["status", "created_at", "updated_at", "updated_by"]}),

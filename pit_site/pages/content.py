@@ -11,14 +11,24 @@ import yaml
 from django.conf import settings
 from django.db import transaction
 
-from .models import Evidence, Kind, Page, Region, Status, fingerprint, one_year_after
+from .models import (
+    MENU_FIELDS,
+    Evidence,
+    Kind,
+    Page,
+    Region,
+    Status,
+    fingerprint,
+    one_year_after,
+)
 from .rendering import RenderError
 
 SEGMENT_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 RESERVED_FIRST_SEGMENTS = {"admin", "editor", "static", "media", "healthz"}
 ALLOWED_KEYS = {
-    "title", "summary", "kind", "status", "order", "nav_title", "region", "evidence",
-    "review", "last_reviewed", "next_review_due", "reviewer", "reviewer_role",
+    "title", "summary", "kind", "status", "order", "nav_title", "header_menu", "footer_menu",
+    "region", "evidence", "review", "last_reviewed", "next_review_due", "reviewer",
+    "reviewer_role",
 }  # fmt: skip
 # The `review` key's only value: says outright that no clinician has reviewed the page yet.
 AWAITING_REVIEW = "awaiting clinical review"
@@ -74,6 +84,13 @@ def _text(meta, key, *, required=False, max_length=None):
     return value
 
 
+def _yes_no(meta, key):
+    value = meta.get(key, False)
+    if not isinstance(value, bool):
+        raise ContentError(f"{key} must be true or false, not {value!r}")
+    return value
+
+
 def parse_file(file, root):
     """The page values a content file describes, or ContentError saying what is wrong."""
     if file.stat().st_size > MAX_FILE_BYTES:
@@ -126,6 +143,7 @@ def parse_file(file, root):
         "status": status,
         "order": order,
         "nav_title": _text(meta, "nav_title", max_length=80),
+        **{key: _yes_no(meta, key) for key in MENU_FIELDS},
         "region": region,
         "evidence": evidence,
         "last_reviewed": last_reviewed,

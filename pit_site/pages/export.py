@@ -14,12 +14,13 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from .content import AWAITING_REVIEW, ContentError, path_for
-from .models import Page, Status, one_year_after
+from .models import MENU_FIELDS, Page, Status, one_year_after
 
 # The order keys are written in; the same order the format guide lists them.
 KEY_ORDER = (
-    "title", "summary", "kind", "status", "order", "nav_title", "region", "evidence",
-    "review", "last_reviewed", "next_review_due", "reviewer", "reviewer_role",
+    "title", "summary", "kind", "status", "order", "nav_title", "header_menu", "footer_menu",
+    "region", "evidence", "review", "last_reviewed", "next_review_due", "reviewer",
+    "reviewer_role",
 )  # fmt: skip
 ALWAYS_WRITTEN = {"title", "summary", "kind", "order"}
 # Characters YAML treats as line breaks: a value holding one is written double-quoted with
@@ -63,6 +64,8 @@ def front_matter(page):
             continue  # the default: leave it out so editing last_reviewed moves it too
         if key not in ALWAYS_WRITTEN and value in (None, ""):
             continue
+        if key in MENU_FIELDS and not value:
+            continue  # a missing key means no
         if isinstance(value, datetime.datetime):
             value = value.date()
         meta[key] = value

@@ -49,9 +49,12 @@ EVIDENCE_EXPLAINED = {
 
 # The fields a content file sets; the same list drives import, export and conflict checks.
 CONTENT_FIELDS = (
-    "title", "summary", "kind", "status", "order", "nav_title", "region", "evidence",
-    "last_reviewed", "next_review_due", "reviewer", "reviewer_role", "body",
+    "title", "summary", "kind", "status", "order", "nav_title", "header_menu", "footer_menu",
+    "region", "evidence", "last_reviewed", "next_review_due", "reviewer", "reviewer_role", "body",
 )  # fmt: skip
+# Yes/no fields, written to files only when yes; left out of a page's fingerprint when no, so
+# pages fingerprinted before these fields existed keep their fingerprint.
+MENU_FIELDS = ("header_menu", "footer_menu")
 
 
 def one_year_after(day):
@@ -86,7 +89,20 @@ class Page(models.Model):
         help_text="Drafts are hidden from patients; staff can preview them on the site.",
     )
     order = models.IntegerField(default=100, help_text="Position in lists, lower first.")
-    nav_title = models.CharField(max_length=80, blank=True, help_text="Short label for lists.")
+    nav_title = models.CharField(
+        max_length=80, blank=True, help_text="Short label for lists and menus."
+    )
+    header_menu = models.BooleanField(
+        "show in header menu",
+        default=False,
+        help_text="Link to this page in every page's header, by its short label, in the order "
+        "of the Order field. Only published pages are shown.",
+    )
+    footer_menu = models.BooleanField(
+        "show in footer",
+        default=False,
+        help_text="Link to this page in every page's footer, the same way.",
+    )
     region = models.CharField(max_length=30, choices=Region.choices, blank=True)
     evidence = models.CharField(max_length=20, choices=Evidence.choices, blank=True)
     body = models.TextField(blank=True)
@@ -173,6 +189,7 @@ def fingerprint(values):
     canonical = {
         name: (values.get(name) or "") if name != "order" else values.get(name, 100)
         for name in CONTENT_FIELDS
+        if name not in MENU_FIELDS or values.get(name)
     }
     canonical["body"] = canonical["body"].strip().replace("\r\n", "\n")
     blob = json.dumps(canonical, sort_keys=True, default=str)
