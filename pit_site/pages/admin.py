@@ -129,8 +129,8 @@ class ReviewFilter(admin.SimpleListFilter):
 class PageAdmin(CompareVersionAdmin):
     form = PageAdminForm
     list_display = [
-        "title", "public_link", "status", "kind", "order", "header_menu", "footer_menu",
-        "review_status", "grade", "updated_at", "updated_by",
+        "title", "public_link", "status", "kind", "order", "menu_label", "review_status", "grade",
+        "updated_at", "updated_by",
     ]  # fmt: skip
     # Menus are reordered here: filter by "show in header menu", then change the numbers.
     list_editable = ["order"]
@@ -198,6 +198,16 @@ class PageAdmin(CompareVersionAdmin):
     def public_link(self, page):
         url = page.get_absolute_url()
         return format_html('<a href="{}">{}</a>', url, url)
+
+    @admin.display(description="Menu link")
+    def menu_label(self, page):
+        """Which menus link to the page, and by what label."""
+        menus = [
+            name
+            for name, shown in (("header", page.header_menu), ("footer", page.footer_menu))
+            if shown
+        ]
+        return f"{' and '.join(menus).capitalize()}: {page.list_title}" if menus else ""
 
     @admin.display(description="Reading grade", ordering="reading_grade")
     def grade(self, page):

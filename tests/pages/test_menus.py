@@ -107,10 +107,15 @@ def test_a_draft_in_a_menu_is_left_out_for_patients(client):
     assert links(soup(client.get("/")), FOOTER_LINKS) == FOOTER[1:]
 
 
+def soup_cells(rows):
+    return [cell for row in rows for cell in row.select("td.field-menu_label")]
+
+
 def test_editors_reorder_a_menu_from_the_page_list(editor_client, client):
     url = "/admin/pages/page/?header_menu__exact=1"
     rows = soup(editor_client.get(url)).select("#result_list tbody tr")
     assert len(rows) == len(HEADER)
+    assert "Header: FAQs" in [cell.get_text(strip=True) for cell in soup_cells(rows)]
     data = {"form-TOTAL_FORMS": len(rows), "form-INITIAL_FORMS": len(rows), "_save": "Save"}
     new_order = {"contact": 1, "faqs": 2}  # Contact first, then FAQs, then the rest as before
     for index, page in enumerate(Page.objects.filter(header_menu=True).order_by("order", "title")):
