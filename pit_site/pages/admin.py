@@ -3,6 +3,7 @@ import datetime
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import format_html
 from markdownx.widgets import MarkdownxWidget
@@ -173,6 +174,35 @@ class PageAdmin(CompareVersionAdmin):
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+        if change and "status" in form.changed_data and not obj.is_published:
+            self._warn_of_links_to(request, obj)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._warn_of_links_to(request, obj)
+
+    def _warn_of_links_to(self, request, page):
+        """Menus leave out what patients cannot open, but links in other pages' text stay:
+        name the published pages whose text links to ``page``."""
+        url = page.get_absolute_url()
+        linking = (
+            Page.objects.published()
+            .exclude(pk=page.pk)
+            .filter(Q(body_html__contains=f'href="{url}"') | Q(body_html__contains=f'href="{url}#'))
+            .values_list("title", flat=True)
+        )
+        titles = list(linking[:6])
+        if not titles:
+            return
+        shown = ", ".join(f"“{title}”" for title in titles[:5])
+        if len(titles) > 5:
+            shown += f" and {linking.count() - 5} more"
+        self.message_user(
+            request,
+            f"Published pages still link to {url}: {shown}. "
+            "Patients who follow those links get “page not found”: change or remove them.",
+            messages.WARNING,
+        )
 
     def revision_view(self, request, object_id, version_id, extra_context=None):
         """Reverting restores the old content; only reviewers may also restore its review.
@@ -266,7 +296,9 @@ class PageAdmin(CompareVersionAdmin):
         for page in queryset.exclude(status=status):
             page.status = status
             page.updated_by = request.user
-            self._save(request, page, f"Status set to {page.get_status_display()}.")
+            saved = self._save(request, page, f"Status set to {page.get_status_display()}.")
+            if saved and status != Status.PUBLISHED:
+                self._warn_of_links_to(request, page)
         count = queryset.filter(status=status).count()
         self.message_user(request, f"{count} page(s) now {status}.", messages.SUCCESS)
 

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
-from pit_site.pages.models import Page, Status
+from pit_site.pages.models import CONTENT_FIELDS, Page, Status
 from tests.conftest import soup
 
 pytestmark = pytest.mark.django_db
@@ -143,3 +143,33 @@ def test_menus_are_read_from_the_database_once_per_content_change(client):
     with CaptureQueriesContext(connection) as queries:
         client.get("/contact/")
     assert len(menu_queries(queries)) == 1
+
+
+def test_unpublishing_a_page_names_the_published_pages_that_still_link_to_it(editor_client):
+    fees = Page.objects.get(path="fees")
+    response = editor_client.post(
+        "/admin/pages/page/", {"action": "unpublish", "_selected_action": [fees.pk]}, follow=True
+    )
+    warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
+    assert len(warnings) == 1, warnings
+    assert "/fees/" in warnings[0]
+    assert "Frequently asked questions" in warnings[0] and "Perineural Injection" in warnings[0]
+
+    quiet = Page.objects.get(path="accessibility")  # only the footer links to it: no warning
+    response = editor_client.post(
+        f"/admin/pages/page/{quiet.pk}/change/", form_data(quiet, status=Status.DRAFT), follow=True
+    )
+    assert not [m for m in response.context["messages"] if m.level_tag == "warning"]
+    faqs = Page.objects.get(path="faqs")
+    response = editor_client.post(
+        f"/admin/pages/page/{faqs.pk}/change/", form_data(faqs, status=Status.DRAFT), follow=True
+    )
+    warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
+    assert warnings and "/faqs/" in warnings[0] and " more." in warnings[0]  # a dozen pages
+
+
+def form_data(page, **changes):
+    data = {name: getattr(page, name) or "" for name in ["path", *CONTENT_FIELDS]}
+    data.update(header_menu=page.header_menu or "", footer_menu=page.footer_menu or "")
+    data.update(changes)
+    return {key: value for key, value in data.items() if value is not False}
