@@ -173,3 +173,28 @@ def form_data(page, **changes):
     data.update(header_menu=page.header_menu or "", footer_menu=page.footer_menu or "")
     data.update(changes)
     return {key: value for key, value in data.items() if value is not False}
+
+
+def test_the_migration_links_what_base_html_linked_and_keeps_editors_changes(client):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "pit_site.pages.migrations.0005_page_header_and_footer_menus"
+    )
+    # As an upgraded database has them: no flags, the old orders and labels...
+    Page.objects.update(header_menu=False, footer_menu=False)
+    for path, _menu, (old_order, _), (old_label, _) in migration.MENUS:
+        Page.objects.filter(path=path).update(order=old_order, nav_title=old_label)
+    Page.objects.filter(path="privacy").update(nav_title="Your privacy")  # ...one edited
+    migration.link_the_pages_base_html_linked(apps, None)
+
+    html = soup(client.get("/"))
+    assert links(html, HEADER_LINKS) == HEADER
+    assert links(html, FOOTER_LINKS) == [
+        ("/about/", "About us"),
+        ("/fees/", "Fees and insurance"),
+        ("/privacy/", "Your privacy"),
+        ("/accessibility/", "Accessibility statement"),
+    ]
