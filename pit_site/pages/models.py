@@ -88,15 +88,15 @@ class Page(models.Model):
         default=Status.DRAFT,
         help_text="Drafts are hidden from patients; staff can preview them on the site.",
     )
-    order = models.IntegerField(default=100, help_text="Position in lists, lower first.")
+    order = models.IntegerField(default=100, help_text="Position in lists and menus, lower first.")
     nav_title = models.CharField(
         max_length=80, blank=True, help_text="Short label for lists and menus."
     )
     header_menu = models.BooleanField(
         "show in header menu",
         default=False,
-        help_text="Link to this page in every page's header, by its short label, in the order "
-        "of the Order field. Only published pages are shown.",
+        help_text="Link to this page in every page's header, by its nav title (else its "
+        "title), in the order of the Order field. Only published pages are shown.",
     )
     footer_menu = models.BooleanField(
         "show in footer",

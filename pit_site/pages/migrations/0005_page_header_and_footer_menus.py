@@ -47,12 +47,17 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='page',
             name='header_menu',
-            field=models.BooleanField(default=False, help_text="Link to this page in every page's header, by its short label, in the order of the Order field. Only published pages are shown.", verbose_name='show in header menu'),
+            field=models.BooleanField(default=False, help_text="Link to this page in every page's header, by its nav title (else its title), in the order of the Order field. Only published pages are shown.", verbose_name='show in header menu'),
         ),
         migrations.AlterField(
             model_name='page',
             name='nav_title',
             field=models.CharField(blank=True, help_text='Short label for lists and menus.', max_length=80),
+        ),
+        migrations.AlterField(
+            model_name='page',
+            name='order',
+            field=models.IntegerField(default=100, help_text='Position in lists and menus, lower first.'),
         ),
         migrations.RunPython(link_the_pages_base_html_linked, migrations.RunPython.noop),
     ]
