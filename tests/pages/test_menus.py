@@ -58,12 +58,13 @@ def served():
 
     from pit_site.wsgi import application
 
-    # The real handler's request signals would close the test's transaction.
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
     page_cache = type(application)(application.app)  # a fresh one: no entries from other tests
 
     def get(path):
+        # The real handler's request signals would close the test's transaction (and the
+        # test client connects them again after each of its requests).
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
         page_cache.version_checked = 0  # notice a new content version at once
         environ = RequestFactory()._base_environ(PATH_INFO=path, REQUEST_METHOD="GET")
         seen = {}
