@@ -45,14 +45,16 @@ VERSION_CHECK_SECONDS = 1.0
 PUBLIC_MARK = "X-Public-Page"
 STORE_SECONDS = 24 * 3600
 LOCAL_ENTRIES = 256  # per process, in front of the shared cache
-MAX_AGE = 60  # what browsers and proxies may assume, in seconds
+# Browsers and proxies may keep a copy but must ask before each use (a 304 while unchanged),
+# so an unpublished or edited page is never shown from their copy.
+BROWSER_CACHE_CONTROL = "public, no-cache"
 # The models whose rows public pages show: a change to one changes public output.
 PUBLIC_MODELS = ("pages.Page", "clinic.Clinic")
 
 
 def mark_public(response):
     response[PUBLIC_MARK] = "1"
-    response["Cache-Control"] = f"public, max-age={MAX_AGE}"
+    response["Cache-Control"] = BROWSER_CACHE_CONTROL
 
 
 def content_version():

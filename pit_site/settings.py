@@ -111,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "pit_site.clinic.context_processors.clinic",
                 "pit_site.pages.seo.site",
+                "pit_site.pages.menus.menus",
             ],
         },
     },

@@ -4,6 +4,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.utils.functional import lazy
+from django.views.decorators.cache import cache_control
 from django.views.generic import RedirectView, TemplateView
 
 from pit_site import health
@@ -24,7 +25,13 @@ urlpatterns = [
     path("editor/preview/", editor.preview, name="editor-preview"),
     path("editor/upload/", editor.upload, name="editor-upload"),
     re_path(r"^media/(?P<path>.+)$", serve_media, name="media"),
-    path("sitemap.xml", sitemap, {"sitemaps": {"pages": PageSitemap}}, name="sitemap"),
+    # It has a Last-Modified: without no-cache, a crawler's copy could keep an unpublished page.
+    path(
+        "sitemap.xml",
+        cache_control(no_cache=True)(sitemap),
+        {"sitemaps": {"pages": PageSitemap}},
+        name="sitemap",
+    ),
     path(
         "robots.txt",
         TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),

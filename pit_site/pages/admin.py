@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -18,7 +19,13 @@ from .content import ContentError, check_url_path
 from .images import ImageRejected, clean_image, over_upload_limit
 from .models import CONTENT_FIELDS, Image, Kind, Page, Status, linkable, one_year_after
 from .quality import MAX_GRADE
-from .rendering import MAX_BODY_CHARS, RenderError, images_missing_alt, render_markdown
+from .rendering import (
+    ALT_PLACEHOLDER,
+    MAX_BODY_CHARS,
+    RenderError,
+    images_missing_alt,
+    render_markdown,
+)
 
 REVIEW_FIELDS = ["last_reviewed", "next_review_due", "reviewer", "reviewer_role"]
 DUE_SOON_DAYS = 30
@@ -50,9 +57,11 @@ class PageAdminForm(forms.ModelForm):
         model = Page
         fields = ["path", *CONTENT_FIELDS]
         help_texts = {
-            "body": "Markdown. Start sections with ## headings. Every image needs alt text: "
-            "![What the image shows](address). References: text[^name] and, at the end, "
-            "[^name]: the reference.",
+            "body": "Markdown. Start sections with ## headings. To add an image, drag it into "
+            "the text or paste it (JPEG, PNG or WebP): it is uploaded and put on its own line "
+            f"as ![{ALT_PLACEHOLDER}](address), with those words selected: type what the "
+            "image shows in their place. Every image needs this alt text. References: "
+            "text[^name] and, at the end, [^name]: the reference.",
         }
 
     def __init__(self, *args, **kwargs):
@@ -128,10 +137,20 @@ class ReviewFilter(admin.SimpleListFilter):
 class PageAdmin(PageFeedbackMixin, CompareVersionAdmin):
     form = PageAdminForm
     list_display = [
-        "title", "public_link", "status", "kind", "review_status", "grade", "updated_at",
-        "updated_by",
+        "title", "public_link", "status", "kind", "order", "menu_label", "review_status", "grade",
+        "updated_at", "updated_by",
     ]  # fmt: skip
-    list_filter = ["status", ReviewFilter, "kind", "region", "not_offered"]
+    # Menus are reordered here: filter by "show in header menu", then change the numbers.
+    list_editable = ["order"]
+    list_filter = [
+        "status",
+        "header_menu",
+        "footer_menu",
+        ReviewFilter,
+        "kind",
+        "region",
+        "not_offered",
+    ]
     search_fields = ["title", "path", "summary", "body"]
     readonly_fields = [
         "reading_grade_display", "created_at", "updated_at", "updated_by",
@@ -148,11 +167,13 @@ class PageAdmin(PageFeedbackMixin, CompareVersionAdmin):
                     "summary",
                     "nav_title",
                     "order",
+                    "header_menu",
+                    "footer_menu",
                     "region",
                     "evidence",
                     "not_offered",
                 ]
-            },
+            },  # fmt: skip
         ),
         ("Clinical review", {"fields": REVIEW_FIELDS}),
         ("Publishing", {"fields": ["status", "created_at", "updated_at", "updated_by"]}),
@@ -176,6 +197,35 @@ class PageAdmin(PageFeedbackMixin, CompareVersionAdmin):
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+        if change and "status" in form.changed_data and not obj.is_published:
+            self._warn_of_links_to(request, obj)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._warn_of_links_to(request, obj)
+
+    def _warn_of_links_to(self, request, page):
+        """Menus leave out what patients cannot open, but links in other pages' text stay:
+        name the published pages whose text links to ``page``."""
+        url = page.get_absolute_url()
+        linking = (
+            Page.objects.published()
+            .exclude(pk=page.pk)
+            .filter(Q(body_html__contains=f'href="{url}"') | Q(body_html__contains=f'href="{url}#'))
+            .values_list("title", flat=True)
+        )
+        titles = list(linking[:6])
+        if not titles:
+            return
+        shown = ", ".join(f"“{title}”" for title in titles[:5])
+        if len(titles) > 5:
+            shown += f" and {linking.count() - 5} more"
+        self.message_user(
+            request,
+            f"Published pages still link to {url}: {shown}. "
+            "Patients who follow those links get “page not found”: change or remove them.",
+            messages.WARNING,
+        )
 
     # django-reversion-compare's compare view checks no permission, and django-reversion's
     # revision and recover views write the old version to the database before the change form
@@ -229,6 +279,16 @@ class PageAdmin(PageFeedbackMixin, CompareVersionAdmin):
         if obj is not None and not any(linkable([obj])):
             return None  # no "View on site" button that would fail
         return super().get_view_on_site_url(obj)
+
+    @admin.display(description="Menu link")
+    def menu_label(self, page):
+        """Which menus link to the page, and by what label."""
+        menus = [
+            name
+            for name, shown in (("header", page.header_menu), ("footer", page.footer_menu))
+            if shown
+        ]
+        return f"{' and '.join(menus).capitalize()}: {page.list_title}" if menus else ""
 
     @admin.display(description="Reading grade", ordering="reading_grade")
     def grade(self, page):
@@ -296,7 +356,9 @@ class PageAdmin(PageFeedbackMixin, CompareVersionAdmin):
         for page in queryset.exclude(status=status):
             page.status = status
             page.updated_by = request.user
-            self._save(request, page, f"Status set to {page.get_status_display()}.")
+            saved = self._save(request, page, f"Status set to {page.get_status_display()}.")
+            if saved and status != Status.PUBLISHED:
+                self._warn_of_links_to(request, page)
         count = queryset.filter(status=status).count()
         label = Status(status).label.lower()
         message = ngettext(

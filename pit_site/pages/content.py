@@ -14,6 +14,7 @@ from django.db import transaction
 from pit_site.paths import site_segments
 
 from .models import (
+    MENU_FIELDS,
     NOT_OFFERED_NEEDS_CONDITION,
     Evidence,
     FileState,
@@ -29,8 +30,9 @@ from .rendering import RenderError
 # Always used with fullmatch: "$" alone would also accept a newline at the end.
 SEGMENT_RE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 ALLOWED_KEYS = {
-    "title", "summary", "kind", "status", "order", "nav_title", "region", "evidence", "not_offered",
-    "review", "last_reviewed", "next_review_due", "reviewer", "reviewer_role",
+    "title", "summary", "kind", "status", "order", "nav_title", "header_menu", "footer_menu",
+    "region", "evidence", "not_offered", "review", "last_reviewed", "next_review_due",
+    "reviewer", "reviewer_role",
 }  # fmt: skip
 # The `review` key's only value: says outright that no clinician has reviewed the page yet.
 AWAITING_REVIEW = "awaiting clinical review"
@@ -82,6 +84,13 @@ def _text(meta, key, *, required=False, max_length=None):
         raise ContentError(f"{key} is missing")
     if max_length and len(value) > max_length:
         raise ContentError(f"{key} is longer than {max_length} characters")
+    return value
+
+
+def _yes_no(meta, key):
+    value = meta.get(key, False)
+    if not isinstance(value, bool):
+        raise ContentError(f"{key} must be true or false, not {value!r}")
     return value
 
 
@@ -142,6 +151,7 @@ def parse_file(file, root):
         "status": status,
         "order": order,
         "nav_title": _text(meta, "nav_title", max_length=80),
+        **{key: _yes_no(meta, key) for key in MENU_FIELDS},
         "region": region,
         "evidence": evidence,
         "not_offered": not_offered,

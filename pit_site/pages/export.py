@@ -14,15 +14,15 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from .content import AWAITING_REVIEW, ContentError, path_for
-from .models import FileState, Page, Status, one_year_after
+from .models import YES_NO_FIELDS, FileState, Page, Status, one_year_after
 
 # The order keys are written in; the same order the format guide lists them.
 KEY_ORDER = (
-    "title", "summary", "kind", "status", "order", "nav_title", "region", "evidence", "not_offered",
-    "review", "last_reviewed", "next_review_due", "reviewer", "reviewer_role",
+    "title", "summary", "kind", "status", "order", "nav_title", "header_menu", "footer_menu",
+    "region", "evidence", "not_offered", "review", "last_reviewed", "next_review_due",
+    "reviewer", "reviewer_role",
 )  # fmt: skip
 ALWAYS_WRITTEN = {"title", "summary", "kind", "order"}
-LEFT_OUT_WHEN_FALSE = {"not_offered"}
 # Characters YAML treats as line breaks: a value holding one is written double-quoted with
 # escapes, so it stays on one line and can never look like a front matter boundary.
 LINE_BREAKS = ("\n", "\r", "\x85", "\u2028", "\u2029")
@@ -64,8 +64,8 @@ def front_matter(page):
             continue  # the default: leave it out so editing last_reviewed moves it too
         if key not in ALWAYS_WRITTEN and value in (None, ""):
             continue
-        if key in LEFT_OUT_WHEN_FALSE and value is False:
-            continue
+        if key in YES_NO_FIELDS and not value:
+            continue  # a missing key means no
         if isinstance(value, datetime.datetime):
             value = value.date()
         meta[key] = value

@@ -11,7 +11,14 @@ from django.urls import NoReverseMatch, reverse
 from pit_site.clinic.models import Clinic
 
 from .readability import reading_grade
-from .rendering import RenderError, faq_items, has_clinic_details, render_markdown, section_links
+from .rendering import (
+    ALT_PLACEHOLDER,
+    RenderError,
+    faq_items,
+    has_clinic_details,
+    render_markdown,
+    section_links,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -55,9 +62,14 @@ EVIDENCE_EXPLAINED = {
 
 # The fields a content file sets; the same list drives import, export and conflict checks.
 CONTENT_FIELDS = (
-    "title", "summary", "kind", "status", "order", "nav_title", "region", "evidence", "not_offered",
-    "last_reviewed", "next_review_due", "reviewer", "reviewer_role", "body",
+    "title", "summary", "kind", "status", "order", "nav_title", "header_menu", "footer_menu",
+    "region", "evidence", "not_offered", "last_reviewed", "next_review_due", "reviewer",
+    "reviewer_role", "body",
 )  # fmt: skip
+MENU_FIELDS = ("header_menu", "footer_menu")
+# Yes/no fields, written to files only when yes; left out of a page's fingerprint when no, so
+# pages fingerprinted before these fields existed keep their fingerprint.
+YES_NO_FIELDS = (*MENU_FIELDS, "not_offered")
 
 
 NOT_OFFERED_NEEDS_CONDITION = (
@@ -97,8 +109,21 @@ class Page(models.Model):
         default=Status.DRAFT,
         help_text="Drafts are hidden from patients; staff can preview them on the site.",
     )
-    order = models.IntegerField(default=100, help_text="Position in lists, lower first.")
-    nav_title = models.CharField(max_length=80, blank=True, help_text="Short label for lists.")
+    order = models.IntegerField(default=100, help_text="Position in lists and menus, lower first.")
+    nav_title = models.CharField(
+        max_length=80, blank=True, help_text="Short label for lists and menus."
+    )
+    header_menu = models.BooleanField(
+        "show in header menu",
+        default=False,
+        help_text="Link to this page in every page's header, by its nav title (else its "
+        "title), in the order of the Order field. Only published pages are shown.",
+    )
+    footer_menu = models.BooleanField(
+        "show in footer",
+        default=False,
+        help_text="Link to this page in every page's footer, the same way.",
+    )
     region = models.CharField(max_length=30, choices=Region.choices, blank=True)
     evidence = models.CharField(max_length=20, choices=Evidence.choices, blank=True)
     not_offered = models.BooleanField(
@@ -276,11 +301,8 @@ def fingerprint(values):
     canonical = {
         name: (values.get(name) or "") if name != "order" else values.get(name, 100)
         for name in CONTENT_FIELDS
+        if name not in YES_NO_FIELDS or values.get(name)
     }
-    if not values.get("not_offered"):
-        # The default leaves the hash as it was before the field existed, so pages loaded
-        # then are not all reported as edited.
-        del canonical["not_offered"]
     canonical["body"] = canonical["body"].strip().replace("\r\n", "\n")
     blob = json.dumps(canonical, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
@@ -315,5 +337,5 @@ class Image(models.Model):
 
     @property
     def markdown(self):
-        """What to paste into a page; the alt text between the brackets is still to write."""
-        return f"![]({self.file.url})"
+        """What to paste into a page; the placeholder alt text is still to be replaced."""
+        return f"![{ALT_PLACEHOLDER}]({self.file.url})"

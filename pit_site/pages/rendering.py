@@ -332,6 +332,11 @@ def faq_items(html):
     ]
 
 
+# The alt text an uploaded image's code starts with (Image.markdown): the editor selects it to
+# be typed over, and until it is, the image counts as having none.
+ALT_PLACEHOLDER = "Describe the image"
+
+
 class _ImageAltFinder(HTMLParser):
     def __init__(self):
         super().__init__()
@@ -339,12 +344,12 @@ class _ImageAltFinder(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        if tag == "img" and not (attrs.get("alt") or "").strip():
+        if tag == "img" and (attrs.get("alt") or "").strip() in ("", ALT_PLACEHOLDER):
             self.missing.append(attrs.get("src") or "(no address)")
 
 
 def images_missing_alt(html):
-    """The addresses of images in rendered HTML that have no alt text."""
+    """The addresses of images in rendered HTML that have no alt text (or the placeholder)."""
     finder = _ImageAltFinder()
     finder.feed(html)
     return finder.missing

@@ -23,15 +23,19 @@ KNEE_PATH = "/conditions/knee-pain/"
 ALT_TEXT_PATH = "/fees/"  # the refused save must leave it untouched
 DRAFT_PATH = "/pit-vs-prolotherapy/"  # used by no other browser test beyond "it loads"
 CHANGE_URL_RE = re.compile(r"/admin/pages/page/\d+/change/(\?.*)?$")
-IMAGE_CODE_RE = re.compile(r"!\[\]\((/media/images/[^)\s]+\.png)\)")
+PLACEHOLDER = (
+    "Describe the image"  # rendering.ALT_PLACEHOLDER, selected for the editor to type over
+)
+IMAGE_CODE_RE = re.compile(r"!\[Describe the image\]\((/media/images/[^)\s]+\.png)\)")
 
-DROP_FILE_JS = """([selector, b64, name, type]) => {
+DROP_FILE_JS = """([selector, b64, name, type, selection]) => {
   const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
   const data = new DataTransfer();
   data.items.add(new File([bytes], name, {type}));
   const editor = document.querySelector(selector);
   editor.focus();
-  editor.selectionStart = editor.selectionEnd = editor.value.length;
+  const [start, end] = selection || [editor.value.length, editor.value.length];
+  editor.setSelectionRange(start, end);
   for (const type of ['dragenter', 'dragover', 'drop']) {
     editor.dispatchEvent(
       new DragEvent(type, {dataTransfer: data, bubbles: true, cancelable: true}));
@@ -247,7 +251,7 @@ def test_dropped_image_is_uploaded_and_served_safely(site_url, editor_page):
     page.evaluate(DROP_FILE_JS, ["#id_body", payload, "knee.png", "image/png"])
 
     body = page.locator("#id_body")
-    expect(body).to_have_value(re.compile(r"!\[\]\(/media/images/"))
+    expect(body).to_have_value(IMAGE_CODE_RE)
     match = IMAGE_CODE_RE.search(body.input_value())
     assert match, f"no PNG image code in the body: {body.input_value()[-200:]!r}"
     with urllib.request.urlopen(site_url + match.group(1), timeout=10) as response:  # noqa: S310
@@ -264,9 +268,20 @@ SVG_WITH_SCRIPT = (
 )
 
 
-def drop_file(page, data, name, content_type):
+def drop_file(page, data, name, content_type, selection=None):
+    """Drop a file on the body with the cursor at the end (or over ``selection``, a
+    (start, end) pair) and wait until the editor has handled the server's answer."""
     payload = base64.b64encode(data).decode()
-    page.evaluate(DROP_FILE_JS, ["#id_body", payload, name, content_type])
+    with page.expect_response(re.compile(r"/editor/upload/")):
+        page.evaluate(DROP_FILE_JS, ["#id_body", payload, name, content_type, selection])
+    page.evaluate("() => new Promise((done) => setTimeout(done, 50))")  # its handlers run
+
+
+def selected_text(page):
+    return page.evaluate(
+        "() => { const e = document.querySelector('#id_body');"
+        " return e.value.slice(e.selectionStart, e.selectionEnd); }"
+    )
 
 
 def expect_undimmed(editor):
@@ -291,9 +306,56 @@ def test_refused_upload_shows_the_reason_and_leaves_the_body_alone(site_url, edi
     expect(page.locator(".page-editor .markdownx-preview")).not_to_contain_text("Invalid")
     assert not script_errors, script_errors
 
-    drop_file(page, png_bytes(), "knee.png", "image/png")  # a good one clears the message
-    expect(body).to_have_value(re.compile(r"!\[\]\(/media/images/"))
-    expect(status).to_have_text("")
+    drop_file(page, png_bytes(), "knee.png", "image/png")  # a good one replaces the message
+    expect(body).to_have_value(IMAGE_CODE_RE)
+    expect(status).not_to_have_class(re.compile("errornote"))
+    expect(status).to_contain_text("Image uploaded")
+
+
+def test_refused_upload_leaves_the_text_as_it_was_wherever_the_cursor_is(site_url, editor_page):
+    page = editor_page
+    edit_link_of(page, site_url, KNEE_PATH)
+    wait_for_first_preview(page)
+    body = page.locator("#id_body")
+    original = body.input_value()
+    middle = original.index("\n\n") + 1  # between two paragraphs
+    word = (original.index(" ") + 1, original.index(" ", original.index(" ") + 1))
+    for where, selection in [("start", (0, 0)), ("middle", (middle, middle)), ("word", word)]:
+        drop_file(page, SVG_WITH_SCRIPT, "diagram.svg", "image/svg+xml", selection)
+        expect(page.locator(".page-editor-status")).to_contain_text("JPEG, PNG or WebP")
+        assert body.input_value() == original, f"the text changed (cursor at the {where})"
+        assert page.evaluate(
+            "() => [document.querySelector('#id_body').selectionStart,"
+            " document.querySelector('#id_body').selectionEnd]"
+        ) == list(selection), f"the cursor moved (cursor at the {where})"
+        expect_undimmed(body)
+    expect(page.locator(".page-editor .markdownx-preview")).not_to_contain_text("Invalid")
+
+
+def test_uploaded_image_gets_its_own_line_with_the_description_selected(site_url, editor_page):
+    page = editor_page
+    edit_link_of(page, site_url, KNEE_PATH)
+    wait_for_first_preview(page)
+    help_text = page.locator("#id_body_helptext")
+    expect(help_text).to_contain_text("drag it into the text or paste it")
+    body = page.locator("#id_body")
+    original = body.input_value()
+    cursor = original.index(". ") + 1  # mid-paragraph, just after a full stop
+
+    drop_file(page, png_bytes(), "knee.png", "image/png", (cursor, cursor))
+    value = body.input_value()
+    match = IMAGE_CODE_RE.search(value)
+    assert match, f"no image code in the body near the cursor: {value[: cursor + 120]!r}"
+    before, after = original[:cursor], original[cursor:].lstrip(" ")
+    assert value == f"{before}\n\n{match.group(0)}\n\n{after}", "not on its own line"
+    assert selected_text(page) == PLACEHOLDER
+    expect(page.locator(".page-editor-status")).to_contain_text("Type what it shows")
+
+    page.keyboard.type("A knee being examined")
+    assert f"![A knee being examined]({match.group(1)})" in body.input_value()
+    preview = page.locator(".page-editor .markdownx-preview")
+    expect(preview.locator('img[alt="A knee being examined"]')).to_be_attached()
+    # Not saved: the knee page stays as loaded.
 
 
 def test_signed_out_editor_is_told_why_preview_and_upload_fail(site_url, editor_page):

@@ -198,6 +198,17 @@ def test_serialize_writes_keys_in_order_and_leaves_empty_ones_out():
     )
 
 
+def test_menu_flags_are_written_only_when_set():
+    page = Page(path="fees", title="Fees", summary="S", status=Status.PUBLISHED, order=120)
+    page.nav_title = "Fees and insurance"
+    assert "menu" not in serialize(page)
+    page.footer_menu = True
+    assert serialize(page) == (
+        "---\ntitle: Fees\nsummary: S\nkind: page\norder: 120\nnav_title: Fees and insurance\n"
+        "footer_menu: true\nreview: awaiting clinical review\n---\n"
+    )
+
+
 def test_path_to_file_puts_sections_in_their_folder():
     paths = ["", "conditions", "conditions/knee-pain", "fees", "fees-2", "a/b", "a/b/c"]
     assert path_to_file("", paths) == Path("index.md")

@@ -193,6 +193,16 @@ def test_hostile_front_matter_and_body_are_stored_but_rendered_inert(tree, clien
     assert Page.objects.count() == 4
 
 
+def test_menu_keys_load_and_must_be_true_or_false(tree):
+    text = PAGE.format(title="Fees").replace("order: 5\n", "order: 5\nheader_menu: true\n")
+    (tree / "fees.md").write_text(text)
+    (tree / "about.md").write_text(text.replace("header_menu: true", "footer_menu: maybe"))
+    _out, err = load(tree)
+    assert "about.md: footer_menu must be true or false, not 'maybe'" in err
+    fees = Page.objects.get(path="fees")
+    assert fees.header_menu and not fees.footer_menu
+
+
 def test_missing_folder_is_a_clear_error(tmp_path):
     with pytest.raises(CommandError, match="is not a folder"):
         call_command("load_content", "--dir", str(tmp_path / "nope"))

@@ -112,6 +112,20 @@ def test_image_without_alt_text_is_refused_naming_the_image(editor_client, knee)
     assert "abc.png" not in knee.body
 
 
+def test_the_uploads_placeholder_alt_text_is_refused_like_none(editor_client, knee):
+    body = knee.body + "\n\n![ Describe the image ](/media/images/2026/11/abc.png)"
+    response = editor_client.post(change_url(knee), form_data(knee, body=body))
+    assert response.status_code == 200
+    errors = " ".join(response.context["adminform"].form.errors["body"])
+    assert "/media/images/2026/11/abc.png has no alt text" in errors
+
+
+def test_the_body_help_says_images_can_be_dropped_or_pasted(editor_client, knee):
+    help_text = soup(editor_client.get(change_url(knee))).find(id="id_body_helptext").get_text()
+    assert "drag" in help_text.lower() and "paste" in help_text.lower()
+    assert "Describe the image" in help_text
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
@@ -244,7 +258,7 @@ def test_images_list_shows_code_to_paste(editor_client, settings, tmp_path):
 
     upload(editor_client, png_bytes())
     html = editor_client.get("/admin/pages/image/").content.decode()
-    assert "![](/media/images/" in html and "admin-thumb" in html
+    assert "![Describe the image](/media/images/" in html and "admin-thumb" in html
 
 
 def test_reverting_keeps_the_current_review_unless_a_reviewer_reverts(

@@ -76,7 +76,7 @@ def test_second_request_is_served_without_django_and_compressed(site):
     assert b"Frequently asked questions" in html
     assert "Content-Encoding" not in plain["headers"]
     assert first["headers"]["Content-Security-Policy"]  # security headers kept
-    assert first["headers"]["Cache-Control"] == "public, max-age=60"
+    assert first["headers"]["Cache-Control"] == "public, no-cache"
     assert "X-Public-Page" not in first["headers"]
     assert "Accept-Encoding" in first["headers"]["Vary"]
 
@@ -110,6 +110,31 @@ def test_if_modified_since_gets_a_304_until_the_content_changes(site):
     changed = get(site, "/faqs/", HTTP_IF_MODIFIED_SINCE=modified)
     assert changed["status"].startswith("200") and b"Questions people ask us" in changed["body"]
     assert changed["headers"]["Last-Modified"] != modified
+
+
+def test_browsers_revalidate_and_an_unpublished_page_is_gone_at_once(site):
+    """no-cache: a browser asks every time (a cheap 304 while the page is unchanged), so it
+    never shows a page for a while after it was unpublished."""
+    first = get(site, "/fees/", HTTP_ACCEPT_ENCODING="br")
+    directives = {d.strip() for d in first["headers"]["Cache-Control"].split(",")}
+    assert "no-cache" in directives and not any(d.startswith("max-age") for d in directives)
+    etag, modified = first["headers"]["ETag"], first["headers"]["Last-Modified"]
+    revalidated = get(
+        site, "/fees/", HTTP_ACCEPT_ENCODING="br", HTTP_IF_NONE_MATCH=etag,
+        HTTP_IF_MODIFIED_SINCE=modified,
+    )  # fmt: skip
+    assert revalidated["status"].startswith("304") and revalidated["body"] == b""
+    assert site.django.calls == 1
+
+    fees = Page.objects.get(path="fees")
+    fees.status = Status.DRAFT
+    fees.save()
+    fresh(site)
+    gone = get(
+        site, "/fees/", HTTP_ACCEPT_ENCODING="br", HTTP_IF_NONE_MATCH=etag,
+        HTTP_IF_MODIFIED_SINCE=modified,
+    )  # fmt: skip
+    assert gone["status"].startswith("404")
 
 
 def test_editing_a_page_or_the_clinic_shows_at_once(site):
@@ -169,3 +194,15 @@ def test_head_requests_get_headers_only(site):
     seen = {}
     body = b"".join(site(environ, lambda status, headers: seen.update(status=status)))
     assert seen["status"].startswith("200") and body == b""
+
+
+@pytest.mark.parametrize("path", ["/", "/fees/", "/conditions/", "/sitemap.xml", "/no-such-page/"])
+def test_nothing_that_lists_or_shows_pages_may_be_kept_unasked(client, path):
+    """A validator (Last-Modified) without Cache-Control lets a browser or proxy keep the
+    answer for a while on its own guess (RFC 9111 4.2.2): an unpublished page would linger."""
+    response = client.get(path)
+    directives = {d.strip() for d in response.get("Cache-Control", "").split(",")}
+    asks_first = directives & {"no-cache", "no-store"}
+    guessable = response.has_header("Last-Modified") or response.has_header("Expires")
+    assert asks_first or not guessable, f"{path}: {response.get('Cache-Control')!r}"
+    assert not any(d.startswith(("max-age", "s-maxage")) for d in directives), path
