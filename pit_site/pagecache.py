@@ -32,7 +32,7 @@ import brotli
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils.http import http_date, parse_http_date_safe
 
@@ -82,15 +82,22 @@ def content_changed(**_signal_kwargs):
         cache.set(VERSION_KEY, int(time.time()), None)
 
 
+def public_row_changed(using=None, **_signal_kwargs):
+    """A row of PUBLIC_MODELS was saved or deleted: drop cached pages now, and again once the
+    change is committed (a request in between could store the old page under the new version)."""
+    content_changed()
+    transaction.on_commit(content_changed, using=using)
+
+
 def watch_public_models():
-    """Call content_changed whenever a row of PUBLIC_MODELS is saved or deleted (at start-up).
+    """Call public_row_changed whenever a row of PUBLIC_MODELS is saved or deleted (at start-up).
 
     Bulk updates send no signals: code that uses them calls content_changed itself.
     """
     for label in PUBLIC_MODELS:
         model = apps.get_model(label)
         for signal in (post_save, post_delete):
-            signal.connect(content_changed, sender=model, dispatch_uid=f"pagecache-{label}")
+            signal.connect(public_row_changed, sender=model, dispatch_uid=f"pagecache-{label}")
 
 
 def not_modified(environ, etag, modified):
