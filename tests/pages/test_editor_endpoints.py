@@ -13,6 +13,7 @@ from PIL import Image as PILImage
 from pit_site.pages.editor import MAX_UPLOAD_REQUEST_BYTES
 from pit_site.pages.models import Image, Page
 from pit_site.pages.rendering import MAX_BODY_CHARS
+from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +83,7 @@ def test_refused_requests_are_never_read(editor, url):
     response = client.post(url, CONTENT_LENGTH="1000", **unread)
     assert response.status_code == 403 and "Sign in" in error_of(response)
 
-    client.force_login(editor)
+    sign_in(client, editor)
     response = client.post(url, CONTENT_LENGTH=str(MAX_UPLOAD_REQUEST_BYTES * 10), **unread)
     assert response.status_code == 413
     assert "up to" in error_of(response)
@@ -104,7 +105,7 @@ def test_upload_over_the_cap_is_refused_on_its_content_length(editor_client):
 @pytest.mark.parametrize("url", ENDPOINTS)
 def test_a_stale_csrf_token_gets_a_message_the_editor_can_show(editor, url):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(editor)
+    sign_in(client, editor)
     client.get("/admin/pages/page/")  # sets the CSRF cookie, as opening the editor does
     response = client.post(url, {"content": "x", "csrfmiddlewaretoken": "stale" * 8})
     assert response.status_code == 403
@@ -121,14 +122,14 @@ def test_a_stale_csrf_token_gets_a_message_the_editor_can_show(editor, url):
 @pytest.mark.parametrize("url", ENDPOINTS)
 def test_staff_without_page_permission_and_non_staff_are_refused(client, url):
     staff = User.objects.create_user("noperm", password="x", is_staff=True)
-    client.force_login(staff)
+    sign_in(client, staff)
     assert client.post(url, {"content": "x"}).status_code == 403
 
     from django.contrib.auth.models import Group
 
     outsider = User.objects.create_user("outsider", password="x", is_staff=False)
     outsider.groups.add(Group.objects.get(name="Content editors"))
-    client.force_login(outsider)
+    sign_in(client, outsider)
     assert client.post(url, {"content": "x"}).status_code == 403
 
 
