@@ -14,7 +14,7 @@ from axes.helpers import get_lockout_response
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
@@ -267,7 +267,7 @@ def remove(request, kind, pk):
     device = get_object_or_404(model, pk=pk, user=request.user)
     with transaction.atomic():
         # Lock the user's row so two removals at once cannot take away the last factor.
-        type(request.user).objects.select_for_update().get(pk=request.user.pk)
+        get_user_model().objects.select_for_update().get(pk=request.user.pk)
         if len(factors.main_factors(request.user)) <= 1:
             messages.error(
                 request,
