@@ -13,7 +13,7 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_lockout_response
 from axes.utils import reset as axes_reset
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.signals import user_login_failed
@@ -39,6 +39,11 @@ from .models import SignOutEverywhere
 
 TOTP_SETUP_KEY = "totp_setup_key"
 FRESH_CODES = "fresh_recovery_codes"
+
+
+def page(request, template, context):
+    """render() with the admin's header (user links, site name) like every admin page."""
+    return render(request, template, {**admin.site.each_context(request), **context})
 
 
 def next_url(request):
@@ -137,7 +142,7 @@ def second_step(request):
         form.add_error("code", "That code did not work. Check it and try again.")
     passkeys = factors.KINDS["passkey"].objects.filter(user=user, confirmed=True).exists()
     apps = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-    return render(
+    return page(
         request,
         "accounts/second_step.html",
         {"title": "Second step", "form": form, "has_passkey": passkeys, "has_app": apps,
@@ -150,7 +155,7 @@ def setup(request):
     if not may_add_factor(request.user):
         return redirect(with_next("accounts:second-step", request))
     first = not factors.has_main_factor(request.user)
-    return render(
+    return page(
         request,
         "accounts/setup.html",
         {"title": "Set up a second factor" if first else "Add a second factor", "first": first},
@@ -198,7 +203,7 @@ def setup_app(request):
             "That code did not match. Check the app shows this site, then type its newest code.",
         )
     secret = base64.b32encode(bytes.fromhex(key)).decode()
-    return render(
+    return page(
         request,
         "accounts/setup_app.html",
         {"title": "Set up an authenticator app", "form": form, "qr": _totp_qr(user, key),
@@ -210,7 +215,7 @@ def setup_app(request):
 def setup_passkey(request):
     if not may_add_factor(request.user):
         return redirect("accounts:second-step")
-    return render(
+    return page(
         request,
         "accounts/setup_passkey.html",
         {"title": "Set up a passkey or security key", "done_url": reverse("accounts:added")},
@@ -237,7 +242,7 @@ def recovery_codes(request):
         request.session[FRESH_CODES] = factors.new_recovery_codes(request, request.user)
         return redirect("accounts:recovery-codes")
     codes = request.session.pop(FRESH_CODES, None)
-    return render(
+    return page(
         request,
         "accounts/recovery_codes.html",
         {"title": "Recovery codes", "codes": codes,
@@ -249,7 +254,7 @@ def recovery_codes(request):
 def security(request):
     user = request.user
     own = [(kind, dev, factors.describe(kind, dev)) for kind, dev in factors.main_factors(user)]
-    return render(
+    return page(
         request,
         "accounts/security.html",
         {"title": "Sign-in security", "factors": own, "can_remove": len(own) > 1,

@@ -137,9 +137,7 @@ def test_the_second_step_takes_an_app_code_and_sends_you_on(client):
     password_only(client, user)
     page = client.get(SECOND_STEP + "?next=/admin/pages/page/")
     assert page.status_code == 200 and b"authenticator app" in page.content
-    response = client.post(
-        SECOND_STEP, {"code": code_for(device), "next": "/admin/pages/page/"}
-    )
+    response = client.post(SECOND_STEP, {"code": code_for(device), "next": "/admin/pages/page/"})
     assert response.status_code == 302 and response["Location"] == "/admin/pages/page/"
     assert client.get("/admin/pages/page/").status_code == 200
     assert AuditEntry.objects.filter(action=Action.SECOND_STEP, actor=user).count() == 1
@@ -289,8 +287,10 @@ def test_an_admin_resets_someones_factors_with_a_reason(client):
     assert entry.actor == boss and entry.subject == "sam" and "Lost phone" in entry.detail
     # Sam's next sign-in asks for a new factor.
     sam_client = password_only(client.__class__(), sam)
-    assert sam_client.get(ADMIN, follow=True).redirect_chain[-1][0].startswith(
-        ADMIN + "security/set-up/"
+    assert (
+        sam_client.get(ADMIN, follow=True)
+        .redirect_chain[-1][0]
+        .startswith(ADMIN + "security/set-up/")
     )
 
 

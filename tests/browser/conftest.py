@@ -19,7 +19,7 @@ import pytest
 
 from scripts.livesite import StackError, gunicorn_command, manage, prepare, site_env, start
 
-from .helpers import ENQUIRY_MIN_SECONDS, viewport_size
+from .helpers import ENQUIRY_MIN_SECONDS, recovery_codes, viewport_size
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -55,6 +55,24 @@ RECEPTION = StaffAccount(
     role="reception",
     job_title="Receptionist",
 )
+# No second factor yet: the two-factor tests enrol them at their first sign-in.
+APP_NEWCOMER = StaffAccount(
+    username="browser-app", password="a-Long-app-password-42", name="Ali App", role="editor"
+)
+PASSKEY_NEWCOMER = StaffAccount(
+    username="browser-passkey", password="a-Long-key-password-42", name="Kay Key", role="editor"
+)
+
+# EDITOR's and RECEPTION's second factor: recovery codes made in the throw-away database, one
+# used up by each helpers.sign_in.
+GIVE_RECOVERY_CODES = """
+import sys
+from django.contrib.auth.models import User
+from django_otp.plugins.otp_static.models import StaticDevice
+username, *codes = sys.argv[1:]
+device = StaticDevice.objects.create(user=User.objects.get(username=username), name="Browser")
+device.token_set.bulk_create(device.token_set.model(device=device, token=c) for c in codes)
+"""
 
 
 def _in_ci():
@@ -95,8 +113,10 @@ def site_url(tmp_path_factory):
         DJANGO_EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
     )
     _started(lambda: prepare(env))
-    for account in (EDITOR, RECEPTION):
+    for account in (EDITOR, RECEPTION, APP_NEWCOMER, PASSKEY_NEWCOMER):
         _started(lambda account=account: _create_staff_user(account, env))
+    for account in (EDITOR, RECEPTION):
+        _started(lambda account=account: _give_recovery_codes(account, env))
     command = gunicorn_command("--workers", "2", "--graceful-timeout", "5")
     server = start("gunicorn", command, env, tmp / "gunicorn.stderr", tmp / "gunicorn.stdout")
     _started(server.wait_until_serving)
@@ -139,6 +159,32 @@ def _create_staff_user(account, env):
         env,
         stdin=account.password + "\n",
     )
+
+
+def _give_recovery_codes(account, env):
+    from scripts.livesite import python
+
+    codes = recovery_codes(account)
+    python(["-c", SETUP_DJANGO + GIVE_RECOVERY_CODES, account.username, *codes], env, "codes")
+
+
+SETUP_DJANGO = (
+    "import django, os\n"
+    "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'pit_site.settings')\n"
+    "django.setup()\n"
+)
+
+
+@pytest.fixture(scope="session")
+def app_newcomer(site_url):
+    """A staff account with no second factor yet (enrols an authenticator app)."""
+    return APP_NEWCOMER
+
+
+@pytest.fixture(scope="session")
+def passkey_newcomer(site_url):
+    """A staff account with no second factor yet (enrols a passkey)."""
+    return PASSKEY_NEWCOMER
 
 
 @pytest.fixture(scope="session")
