@@ -5,11 +5,14 @@ import phonenumbers
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models import Case, Q, Value, When
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
+
+from pit_site.audit.models import Action, record
 
 from .models import Enquiry, ExportRecord, Note, Status, StatusChange
 from .notifications import MAX_ATTEMPTS
@@ -172,21 +175,66 @@ class EnquiryAdmin(admin.ModelAdmin):
             return f"Not sent: gave up after {enquiry.notify_attempts} attempts."
         return f"Pending (tried {enquiry.notify_attempts} times); retried automatically."
 
+    # The audit trail: each entry is written in the transaction of what it records (the
+    # admin's change and delete views are atomic; the actions below are made so).
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        with transaction.atomic():
+            response = super().change_view(request, object_id, form_url, extra_context)
+            enquiry = getattr(response, "context_data", {}).get("original")
+            if request.method == "GET" and response.status_code == 200 and enquiry:
+                record(Action.VIEWED, request=request, enquiry=enquiry)
+        return response
+
     def save_model(self, request, obj, form, change):
         if change and "status" in form.changed_data:
             new_status = obj.status
             obj.status = form.initial["status"]
             obj.set_status(new_status, request.user)
         super().save_model(request, obj, form, change)
+        request.enquiry_changes = list(form.changed_data)
+
+    def log_change(self, request, obj, message):
+        """After a saved change form: one entry for a new assignee, one for anything else."""
+        super().log_change(request, obj, message)
+        changed = getattr(request, "enquiry_changes", [])
+        if "assigned_to" in changed:
+            who = obj.assigned_to.get_username() if obj.assigned_to else "nobody"
+            record(Action.ASSIGNED, request=request, enquiry=obj, subject=who)
+        changed = [name for name in changed if name != "assigned_to"]
+        if getattr(request, "enquiry_note_added", False):
+            changed.append("note added")
+        if changed:
+            record(Action.CHANGED, request=request, enquiry=obj, detail=", ".join(changed))
+
+    def delete_model(self, request, obj):
+        record(Action.DELETED, request=request, enquiry=obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for enquiry in queryset:
+            record(Action.DELETED, request=request, enquiry=enquiry)
+        super().delete_queryset(request, queryset)
+
+    def save_related(self, request, form, formsets, change):
+        request.enquiry_note_added = False
+        super().save_related(request, form, formsets, change)
 
     def save_formset(self, request, form, formset, change):
-        for note in formset.save(commit=False):
+        notes = formset.save(commit=False)
+        for note in notes:
             note.author = request.user
             note.save()
         formset.save_m2m()
+        request.enquiry_note_added = getattr(request, "enquiry_note_added", False) or bool(notes)
 
     def _set_status(self, request, queryset, status):
-        changed = sum(enquiry.set_status(status, request.user) for enquiry in queryset)
+        changed = 0
+        with transaction.atomic():
+            for enquiry in queryset:
+                if enquiry.set_status(status, request.user):
+                    record(Action.CHANGED, request=request, enquiry=enquiry,
+                           detail=f"status: {Status(status).label.lower()}")  # fmt: skip
+                    changed += 1
         self.message_user(request, f"{changed} enquiry(s) marked {Status(status).label.lower()}.")
 
     @admin.action(description="Mark as contacted (in progress)", permissions=["change"])
@@ -207,17 +255,27 @@ class EnquiryAdmin(admin.ModelAdmin):
 
     @admin.action(description="Assign to me", permissions=["change"])
     def assign_to_me(self, request, queryset):
-        count = queryset.update(assigned_to=request.user)
+        with transaction.atomic():
+            enquiries = list(queryset.select_for_update())
+            for enquiry in enquiries:
+                record(Action.ASSIGNED, request=request, enquiry=enquiry,
+                       subject=request.user.get_username())  # fmt: skip
+            count = queryset.model.objects.filter(pk__in=[e.pk for e in enquiries]).update(
+                assigned_to=request.user
+            )
         self.message_user(request, f"{count} enquiry(s) assigned to you.")
 
     @admin.action(description="Export selected to CSV", permissions=["view"])
     def export_csv(self, request, queryset):
         enquiries = list(queryset.select_related("assigned_to").order_by("created_at"))
-        ExportRecord.objects.create(
-            exported_by=request.user,
-            count=len(enquiries),
-            references=" ".join(e.reference for e in enquiries),
-        )
+        with transaction.atomic():
+            ExportRecord.objects.create(
+                exported_by=request.user,
+                count=len(enquiries),
+                references=" ".join(e.reference for e in enquiries),
+            )
+            for enquiry in enquiries:
+                record(Action.EXPORTED, request=request, enquiry=enquiry, detail="CSV")
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="enquiries-{stamp}.csv"'

@@ -63,14 +63,17 @@ PASSKEY_NEWCOMER = StaffAccount(
     username="browser-passkey", password="a-Long-key-password-42", name="Kay Key", role="editor"
 )
 
-# EDITOR's and RECEPTION's second factor: recovery codes made in the throw-away database, one
+# EDITOR's and RECEPTION's second factor: an authenticator app nobody uses, and recovery codes made in the throw-away database, one
 # used up by each helpers.sign_in.
 GIVE_RECOVERY_CODES = """
 import sys
 from django.contrib.auth.models import User
 from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 username, *codes = sys.argv[1:]
-device = StaticDevice.objects.create(user=User.objects.get(username=username), name="Browser")
+user = User.objects.get(username=username)
+TOTPDevice.objects.create(user=user, name="Unused app", confirmed=True)  # a factor to need
+device = StaticDevice.objects.create(user=user, name="Browser")
 device.token_set.bulk_create(device.token_set.model(device=device, token=c) for c in codes)
 """
 

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from pit_site.audit.models import Action, AuditEntry, purge_expired, record
 from pit_site.enquiries.models import ANONYMISED, Enquiry, Note, Status
 
 DONE_WITH = [Status.BOOKED, Status.CLOSED]
@@ -30,6 +31,12 @@ class Command(BaseCommand):
         counts = spam.count(), done_with.count()
         if not dry_run:
             with transaction.atomic():
+                for reference in spam.values_list("reference", flat=True):
+                    record(Action.DELETED, enquiry=Enquiry(reference=reference),
+                           detail="retention period")  # fmt: skip
+                for reference in done_with.values_list("reference", flat=True):
+                    record(Action.ANONYMISED, enquiry=Enquiry(reference=reference),
+                           detail="retention period")  # fmt: skip
                 spam.delete()
                 Note.objects.filter(enquiry__in=done_with).delete()
                 done_with.update(
@@ -41,6 +48,18 @@ class Command(BaseCommand):
             f"{verb} {counts[0]} spam and {'would anonymise' if dry_run else 'anonymised'} "
             f"{counts[1]} booked or closed enquiries finished more than {days} days ago."
         )
+        audit_days = settings.AUDIT_RETENTION_DAYS
+        if dry_run:
+            old = AuditEntry.objects.filter(
+                at__lt=timezone.now() - datetime.timedelta(days=audit_days)
+            )
+            self.stdout.write(
+                f"Would delete {old.count()} audit entries older than {audit_days} days."
+            )
+        else:
+            self.stdout.write(
+                f"Deleted {purge_expired()} audit entries older than {audit_days} days."
+            )
         # Open enquiries are never purged (a patient may still be waiting), but old ones need a
         # person to book, close or mark them spam: on stderr, so cron mails it.
         stale = Enquiry.objects.filter(status__in=OPEN, created_at__lt=cutoff).count()
