@@ -63,8 +63,8 @@ PASSKEY_NEWCOMER = StaffAccount(
     username="browser-passkey", password="a-Long-key-password-42", name="Kay Key", role="editor"
 )
 
-# EDITOR's and RECEPTION's second factor: an authenticator app nobody uses, and recovery codes made in the throw-away database, one
-# used up by each helpers.sign_in.
+# EDITOR's and RECEPTION's second factors, made in the throw-away database: an authenticator
+# app nobody uses, and recovery codes, one used up by each helpers.sign_in.
 GIVE_RECOVERY_CODES = """
 import sys
 from django.contrib.auth.models import User
