@@ -110,6 +110,14 @@ class EnquiryAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ["css/admin.css"]}
 
+    def get_urls(self):
+        from django.urls import path
+
+        from . import rights
+
+        find = self.admin_site.admin_view(lambda request: rights.view(self, request))
+        return [path("data-rights/", find, name="enquiries_data_rights"), *super().get_urls()]
+
     def get_ordering(self, request):
         # New enquiries first, then the rest; newest first within each.
         new_first = Case(When(status=Status.NEW, then=Value(0)), default=Value(1))

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from pit_site.audit.models import Action, AuditEntry, purge_expired, record
-from pit_site.enquiries.models import ANONYMISED, Enquiry, Note, Status
+from pit_site.enquiries.models import Enquiry, Status, anonymise
 
 DONE_WITH = [Status.BOOKED, Status.CLOSED]
 OPEN = [Status.NEW, Status.IN_PROGRESS]
@@ -38,11 +38,7 @@ class Command(BaseCommand):
                     record(Action.ANONYMISED, enquiry=Enquiry(reference=reference),
                            detail="retention period")  # fmt: skip
                 spam.delete()
-                Note.objects.filter(enquiry__in=done_with).delete()
-                done_with.update(
-                    name=ANONYMISED, email="", phone="", condition="", preferred_times="",
-                    message="", anonymised_at=timezone.now(),
-                )  # fmt: skip
+                anonymise(done_with)
         verb = "Would delete" if dry_run else "Deleted"
         self.stdout.write(
             f"{verb} {counts[0]} spam and {'would anonymise' if dry_run else 'anonymised'} "
