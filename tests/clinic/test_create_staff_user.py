@@ -61,3 +61,9 @@ def test_weak_password_is_refused(monkeypatch):
     with pytest.raises(CommandError, match="too common"):
         run("weak", "--role", "editor", "--password-stdin")
     assert not User.objects.filter(username="weak").exists()
+
+
+def test_explains_the_first_sign_in_with_a_second_factor():
+    out = run("kim", "--role", "reception")
+    assert "set up a second factor" in out and "recovery codes" in out
+    assert "/admin/" in out

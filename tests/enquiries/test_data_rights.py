@@ -121,4 +121,5 @@ def test_editors_cannot_use_data_rights(editor_client):
 def test_the_privacy_notice_explains_both_rights(client):
     text = soup(client.get("/privacy/")).get_text(" ")
     assert "copy of what we hold about you" in text
-    assert "erase" in text and "one month" in text
+    assert "one month" in text and "in whatever way it was written" in text
+    assert "Asking us to delete your details" in text and "not send you any more emails" in text
