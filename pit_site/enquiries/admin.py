@@ -264,7 +264,7 @@ class EnquiryAdmin(admin.ModelAdmin):
     @admin.action(description="Assign to me", permissions=["change"])
     def assign_to_me(self, request, queryset):
         with transaction.atomic():
-            enquiries = list(queryset.select_for_update())
+            enquiries = list(queryset.select_for_update(of=("self",)))
             for enquiry in enquiries:
                 record(Action.ASSIGNED, request=request, enquiry=enquiry,
                        subject=request.user.get_username())  # fmt: skip

@@ -157,7 +157,7 @@ def export(request, fmt, enquiries, notes):
 
 def erase_all(request, enquiries, reason):
     with transaction.atomic():
-        targets = list(enquiries.select_for_update())
+        targets = list(enquiries.select_for_update(of=("self",)))
         for enquiry in targets:
             record(Action.ANONYMISED, request=request, enquiry=enquiry,
                    detail=f"erasure request. Reason: {reason}")  # fmt: skip
