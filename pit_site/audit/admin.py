@@ -44,6 +44,9 @@ class AuditEntryAdmin(admin.ModelAdmin):
     readonly_fields = fields
     change_list_template = "admin/audit/auditentry/change_list.html"
 
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
     def has_module_permission(self, request):
         return request.user.is_active and request.user.is_superuser
 

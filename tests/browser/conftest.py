@@ -55,6 +55,9 @@ RECEPTION = StaffAccount(
     role="reception",
     job_title="Receptionist",
 )
+ADMIN = StaffAccount(
+    username="browser-admin", password="a-Long-admin-password-42", name="Ada Admin", role="admin"
+)
 # No second factor yet: the two-factor tests enrol them at their first sign-in.
 APP_NEWCOMER = StaffAccount(
     username="browser-app", password="a-Long-app-password-42", name="Ali App", role="editor"
@@ -116,9 +119,9 @@ def site_url(tmp_path_factory):
         DJANGO_EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
     )
     _started(lambda: prepare(env))
-    for account in (EDITOR, RECEPTION, APP_NEWCOMER, PASSKEY_NEWCOMER):
+    for account in (EDITOR, RECEPTION, ADMIN, APP_NEWCOMER, PASSKEY_NEWCOMER):
         _started(lambda account=account: _create_staff_user(account, env))
-    for account in (EDITOR, RECEPTION):
+    for account in (EDITOR, RECEPTION, ADMIN):
         _started(lambda account=account: _give_recovery_codes(account, env))
     command = gunicorn_command("--workers", "2", "--graceful-timeout", "5")
     server = start("gunicorn", command, env, tmp / "gunicorn.stderr", tmp / "gunicorn.stdout")
@@ -176,6 +179,12 @@ SETUP_DJANGO = (
     "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'pit_site.settings')\n"
     "django.setup()\n"
 )
+
+
+@pytest.fixture(scope="session")
+def admin_account(site_url):
+    """An administrator (superuser): user accounts and the audit trail."""
+    return ADMIN
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ import pytest
 from django_otp.oath import totp
 from playwright.sync_api import expect
 
-from .helpers import axe_violations, enter_password, format_violations, viewport_size
+from .helpers import axe_violations, enter_password, format_violations, sign_in, viewport_size
 
 pytestmark = pytest.mark.browser
 
@@ -92,6 +92,7 @@ def test_enrol_an_authenticator_app_and_sign_in_with_it(tab, site_url, app_newco
     expect(page.locator(".errorlist")).to_contain_text("That code did not work")
     assert_accessible(page, axe_source, "the second step with a wrong code")
     shot(page, "5-second-step-wrong-code")
+    page.wait_for_timeout(2_500)  # django-otp refuses any code for a moment after a wrong one
     page.fill("#id_code", f"{totp(key):06d}")
     page.click("#content input[type=submit]")
     expect(page).to_have_url(f"{site_url}/admin/")
@@ -130,3 +131,38 @@ def test_enrol_a_passkey_and_sign_in_with_it(tab, site_url, passkey_newcomer, ax
     use.click()
     expect(page).to_have_url(f"{local}/admin/")
     expect(page.locator("#user-tools")).to_contain_text("Kay")
+
+
+def test_data_rights_page_is_accessible(tab, site_url, reception_account, axe_source):
+    page = tab
+    sign_in(page, site_url, reception_account)
+    page.goto(f"{site_url}/admin/enquiries/enquiry/")
+    page.get_by_role("link", name="Find, export or erase one person's details").click()
+    assert_accessible(page, axe_source, "the data rights search")
+    page.fill("#id_who", "not a phone")
+    page.click("#content input[type=submit]")
+    expect(page.locator(".errorlist")).to_be_visible()
+    assert_accessible(page, axe_source, "the data rights search with an error")
+    page.fill("#id_who", "01632 960555")
+    page.click("#content input[type=submit]")
+    expect(page.locator("#found")).to_be_visible()
+    assert_accessible(page, axe_source, "the data rights results")
+    shot(page, "8-data-rights")
+
+
+def test_audit_trail_and_reset_pages_are_accessible(tab, site_url, admin_account, axe_source):
+    page = tab
+    sign_in(page, site_url, admin_account)
+    page.goto(f"{site_url}/admin/audit/auditentry/")
+    expect(page.locator("#result_list")).to_be_visible()
+    assert_accessible(page, axe_source, "the audit trail")
+    shot(page, "9-audit-trail")
+    page.goto(f"{site_url}/admin/auth/user/")
+    page.locator("#result_list tbody tr", has_text="browser-editor").locator(
+        "input.action-select"
+    ).check()
+    page.select_option("select[name=action]", "reset_second_factors")
+    page.click("button[name=index]")
+    expect(page.locator("h1")).to_have_text("Reset second factors")
+    assert_accessible(page, axe_source, "the reset confirmation")
+    shot(page, "10-reset-confirmation")
