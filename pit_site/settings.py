@@ -67,6 +67,12 @@ INSTALLED_APPS = [
     "reversion_compare",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
+    "pit_site.accounts",
+    "pit_site.audit",
     "pit_site.clinic",
     "pit_site.pages",
     "pit_site.enquiries",
@@ -85,7 +91,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Second factor, idle time-out and "sign out everywhere" for every signed-in user.
+    "pit_site.accounts.middleware.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     # Last, so its process_exception runs first: a lost database becomes a 503 page.
@@ -96,6 +105,21 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses sign-ins while an account is locked out
     "django.contrib.auth.backends.ModelBackend",
 ]
+
+# Two-factor sign-in (django-otp, docs/decisions/0010-mfa-two-factor-sign-in.md): after the
+# password, every staff member must enter a second factor or, at first sign-in, set one up.
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Clinic website")
+OTP_WEBAUTHN_RP_NAME = OTP_TOTP_ISSUER
+# Passkeys belong to the host the request came to (checked against ALLOWED_HOSTS).
+OTP_WEBAUTHN_RP_ID_CALLABLE = "pit_site.accounts.passkeys.relying_party_id"
+OTP_WEBAUTHN_HELPER_CLASS = "pit_site.accounts.passkeys.Helper"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = ["https://localhost"]  # unused: Helper answers the request's origin
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False  # a passkey is the second step, after the password
+OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = "pit_site.passkeys"
+# A staff session ends after this many idle minutes, and in any case after SESSION_COOKIE_AGE.
+STAFF_IDLE_MINUTES = int(os.environ.get("STAFF_IDLE_MINUTES", "30"))
+# The access audit trail (pit_site.audit) is kept this long; purge_enquiries removes older entries.
+AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "730"))
 
 ROOT_URLCONF = "pit_site.urls"
 
@@ -342,7 +366,9 @@ PERMISSIONS_POLICY = {
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+# Failures are cleared only when the second step succeeds too (accounts.views), so a known
+# password does not buy fresh guesses at the code.
+AXES_RESET_ON_SUCCESS = False
 AXES_VERBOSE = False
 AXES_CLIENT_IP_CALLABLE = "pit_site.security.client_ip"
 AXES_USERNAME_CALLABLE = "pit_site.security.sign_in_username"

@@ -19,6 +19,9 @@ admin.site.site_title = "Clinic website admin"
 admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
+    # Staff sign-in security (second factor, passkeys), before the admin's own catch-all.
+    path(settings.ADMIN_PATH + "security/", include("pit_site.accounts.urls")),
+    path(settings.ADMIN_PATH + "security/passkeys/", include("pit_site.accounts.webauthn_urls")),
     path(settings.ADMIN_PATH, admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     # The markdownx widget's endpoints (MARKDOWNX_URLS_PATH / MARKDOWNX_UPLOAD_URLS_PATH).

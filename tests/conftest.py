@@ -64,10 +64,31 @@ def reviewer(db):
     return make_staff("rita", "reviewer", "Rita Reviewer", "Pain physician")
 
 
+def sign_in(client, user):
+    """Sign ``user`` in to the test client with both steps done: like client.force_login(user),
+    then marks the session as passed with a second factor, the way django-otp does."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Test authenticator", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's admin_client, signed in with both steps."""
+    return sign_in(client, admin_user)
+
+
 @pytest.fixture
 def editor_client(client, editor):
-    client.force_login(editor)
-    return client
+    return sign_in(client, editor)
 
 
 @pytest.fixture(autouse=True)

@@ -5,6 +5,7 @@ import phonenumbers
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models import Case, Q, Value, When
 from django.http import HttpResponse
 from django.utils import timezone
@@ -12,6 +13,8 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.utils.translation import ngettext
+
+from pit_site.audit.models import Action, record
 
 from .models import Enquiry, ExportRecord, Note, Status, StatusChange
 from .notifications import MAX_ATTEMPTS
@@ -140,6 +143,14 @@ class EnquiryAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ["css/admin.css"]}
 
+    def get_urls(self):
+        from django.urls import path
+
+        from . import rights
+
+        find = self.admin_site.admin_view(lambda request: rights.view(self, request))
+        return [path("data-rights/", find, name="enquiries_data_rights"), *super().get_urls()]
+
     def get_ordering(self, request):
         # New enquiries first, then the rest; newest first within each.
         new_first = Case(When(status=Status.NEW, then=Value(0)), default=Value(1))
@@ -209,21 +220,66 @@ class EnquiryAdmin(admin.ModelAdmin):
             return f"Not sent: gave up after {enquiry.notify_attempts} attempts."
         return f"Pending (tried {enquiry.notify_attempts} times); retried automatically."
 
+    # The audit trail: each entry is written in the transaction of what it records (the
+    # admin's change and delete views are atomic; the actions below are made so).
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        with transaction.atomic():
+            response = super().change_view(request, object_id, form_url, extra_context)
+            enquiry = getattr(response, "context_data", {}).get("original")
+            if request.method == "GET" and response.status_code == 200 and enquiry:
+                record(Action.VIEWED, request=request, enquiry=enquiry)
+        return response
+
     def save_model(self, request, obj, form, change):
         if change and "status" in form.changed_data:
             new_status = obj.status
             obj.status = form.initial["status"]
             obj.set_status(new_status, request.user)
         super().save_model(request, obj, form, change)
+        request.enquiry_changes = list(form.changed_data)
+
+    def log_change(self, request, obj, message):
+        """After a saved change form: one entry for a new assignee, one for anything else."""
+        super().log_change(request, obj, message)
+        changed = getattr(request, "enquiry_changes", [])
+        if "assigned_to" in changed:
+            who = obj.assigned_to.get_username() if obj.assigned_to else "nobody"
+            record(Action.ASSIGNED, request=request, enquiry=obj, subject=who)
+        changed = [name for name in changed if name != "assigned_to"]
+        if getattr(request, "enquiry_note_added", False):
+            changed.append("note added")
+        if changed:
+            record(Action.CHANGED, request=request, enquiry=obj, detail=", ".join(changed))
+
+    def delete_model(self, request, obj):
+        record(Action.DELETED, request=request, enquiry=obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for enquiry in queryset:
+            record(Action.DELETED, request=request, enquiry=enquiry)
+        super().delete_queryset(request, queryset)
+
+    def save_related(self, request, form, formsets, change):
+        request.enquiry_note_added = False
+        super().save_related(request, form, formsets, change)
 
     def save_formset(self, request, form, formset, change):
-        for note in formset.save(commit=False):
+        notes = formset.save(commit=False)
+        for note in notes:
             note.author = request.user
             note.save()
         formset.save_m2m()
+        request.enquiry_note_added = getattr(request, "enquiry_note_added", False) or bool(notes)
 
     def _set_status(self, request, queryset, status):
-        changed = sum(enquiry.set_status(status, request.user) for enquiry in queryset)
+        changed = 0
+        with transaction.atomic():
+            for enquiry in queryset:
+                if enquiry.set_status(status, request.user):
+                    record(Action.CHANGED, request=request, enquiry=enquiry,
+                           detail=f"status: {Status(status).label.lower()}")  # fmt: skip
+                    changed += 1
         message = ngettext("%(n)d enquiry marked %(status)s.", "%(n)d enquiries marked %(status)s.",
                            changed)  # fmt: skip
         self.message_user(request, message % {"n": changed, "status": Status(status).label.lower()})
@@ -246,7 +302,14 @@ class EnquiryAdmin(admin.ModelAdmin):
 
     @admin.action(description="Assign to me", permissions=["change"])
     def assign_to_me(self, request, queryset):
-        count = queryset.update(assigned_to=request.user)
+        with transaction.atomic():
+            enquiries = list(queryset.select_for_update(of=("self",)))
+            for enquiry in enquiries:
+                record(Action.ASSIGNED, request=request, enquiry=enquiry,
+                       subject=request.user.get_username())  # fmt: skip
+            count = queryset.model.objects.filter(pk__in=[e.pk for e in enquiries]).update(
+                assigned_to=request.user
+            )
         message = ngettext(
             "%(n)d enquiry assigned to you.", "%(n)d enquiries assigned to you.", count
         )
@@ -255,11 +318,14 @@ class EnquiryAdmin(admin.ModelAdmin):
     @admin.action(description="Export selected to CSV", permissions=["view"])
     def export_csv(self, request, queryset):
         enquiries = list(queryset.select_related("assigned_to").order_by("created_at"))
-        ExportRecord.objects.create(
-            exported_by=request.user,
-            count=len(enquiries),
-            references=" ".join(e.reference for e in enquiries),
-        )
+        with transaction.atomic():
+            ExportRecord.objects.create(
+                exported_by=request.user,
+                count=len(enquiries),
+                references=" ".join(e.reference for e in enquiries),
+            )
+            for enquiry in enquiries:
+                record(Action.EXPORTED, request=request, enquiry=enquiry, detail="CSV")
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="enquiries-{stamp}.csv"'

@@ -135,6 +135,18 @@ class Enquiry(models.Model):
         return True
 
 
+def anonymise(enquiries):
+    """Remove everything that identifies the patient, keeping reference, kind and dates (the
+    retention job and an erasure request). Emails still pending are never sent afterwards:
+    notifications.pending() skips anonymised enquiries. Returns how many were anonymised."""
+    enquiries = enquiries.filter(anonymised_at__isnull=True)
+    Note.objects.filter(enquiry__in=enquiries).delete()
+    return enquiries.update(
+        name=ANONYMISED, email="", phone="", condition="", preferred_times="", message="",
+        anonymised_at=timezone.now(),
+    )  # fmt: skip
+
+
 class Note(models.Model):
     enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="notes")
     text = models.TextField("note", max_length=5000)

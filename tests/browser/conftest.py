@@ -19,7 +19,7 @@ import pytest
 
 from scripts.livesite import StackError, manage, prepare, site_env, start_web
 
-from .helpers import ENQUIRY_MIN_SECONDS, viewport_size
+from .helpers import ENQUIRY_MIN_SECONDS, recovery_codes, viewport_size
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -55,6 +55,30 @@ RECEPTION = StaffAccount(
     role="reception",
     job_title="Receptionist",
 )
+ADMIN = StaffAccount(
+    username="browser-admin", password="a-Long-admin-password-42", name="Ada Admin", role="admin"
+)
+# No second factor yet: the two-factor tests enrol them at their first sign-in.
+APP_NEWCOMER = StaffAccount(
+    username="browser-app", password="a-Long-app-password-42", name="Ali App", role="editor"
+)
+PASSKEY_NEWCOMER = StaffAccount(
+    username="browser-passkey", password="a-Long-key-password-42", name="Kay Key", role="editor"
+)
+
+# EDITOR's and RECEPTION's second factors, made in the throw-away database: an authenticator
+# app nobody uses, and recovery codes, one used up by each helpers.sign_in.
+GIVE_RECOVERY_CODES = """
+import sys
+from django.contrib.auth.models import User
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+username, *codes = sys.argv[1:]
+user = User.objects.get(username=username)
+TOTPDevice.objects.create(user=user, name="Unused app", confirmed=True)  # a factor to need
+device = StaticDevice.objects.create(user=user, name="Browser")
+device.token_set.bulk_create(device.token_set.model(device=device, token=c) for c in codes)
+"""
 
 
 def _in_ci():
@@ -96,8 +120,10 @@ def site_url(tmp_path_factory):
         DJANGO_EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
     )
     _started(lambda: prepare(env))
-    for account in (EDITOR, RECEPTION):
+    for account in (EDITOR, RECEPTION, ADMIN, APP_NEWCOMER, PASSKEY_NEWCOMER):
         _started(lambda account=account: _create_staff_user(account, env))
+    for account in (EDITOR, RECEPTION, ADMIN):
+        _started(lambda account=account: _give_recovery_codes(account, env))
     server = _started(
         lambda: start_web(env, tmp / "web.stderr", tmp / "web.stdout", WEB_CONCURRENCY="2")
     )
@@ -140,6 +166,38 @@ def _create_staff_user(account, env):
         env,
         stdin=account.password + "\n",
     )
+
+
+def _give_recovery_codes(account, env):
+    from scripts.livesite import python
+
+    codes = recovery_codes(account)
+    python(["-c", SETUP_DJANGO + GIVE_RECOVERY_CODES, account.username, *codes], env, "codes")
+
+
+SETUP_DJANGO = (
+    "import django, os\n"
+    "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'pit_site.settings')\n"
+    "django.setup()\n"
+)
+
+
+@pytest.fixture(scope="session")
+def admin_account(site_url):
+    """An administrator (superuser): user accounts and the audit trail."""
+    return ADMIN
+
+
+@pytest.fixture(scope="session")
+def app_newcomer(site_url):
+    """A staff account with no second factor yet (enrols an authenticator app)."""
+    return APP_NEWCOMER
+
+
+@pytest.fixture(scope="session")
+def passkey_newcomer(site_url):
+    """A staff account with no second factor yet (enrols a passkey)."""
+    return PASSKEY_NEWCOMER
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ web server started by conftest.py.
 """
 
 import os
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -114,13 +115,32 @@ def axe_violations(page, axe_source, context="document"):
     return results["violations"]
 
 
-def sign_in(page, site_url, account):
-    """Sign in to the admin as ``account`` (a conftest.StaffAccount) and land on its index."""
-    from playwright.sync_api import expect
+RECOVERY_CODES = 60  # more than the sign-ins of one run
+_used_codes = {}
 
-    page.goto(f"{site_url}/admin/login/?next=/admin/")
+
+def recovery_codes(account):
+    """The single-use recovery codes conftest gives ``account`` in the throw-away database."""
+    return [f"{account.username[-4:]}{n:04d}"[-8:] for n in range(RECOVERY_CODES)]
+
+
+def enter_password(page, site_url, account, next_path="/admin/"):
+    page.goto(f"{site_url}/admin/login/?next={next_path}")
     page.fill("#id_username", account.username)
     page.fill("#id_password", account.password)
     page.click("input[type=submit]")
+
+
+def sign_in(page, site_url, account):
+    """Sign in to the admin as ``account`` (a conftest.StaffAccount): the password, then the
+    second step with one of its recovery codes; lands on the admin's index."""
+    from playwright.sync_api import expect
+
+    enter_password(page, site_url, account)
+    expect(page).to_have_url(re.compile(re.escape(f"{site_url}/admin/security/second-step/")))
+    used = _used_codes.setdefault(account.username, 0)
+    _used_codes[account.username] = used + 1
+    page.fill("#id_code", recovery_codes(account)[used])
+    page.click("#content input[type=submit]")
     expect(page).to_have_url(f"{site_url}/admin/")
     expect(page.locator("#user-tools")).to_contain_text(account.name.split()[0])

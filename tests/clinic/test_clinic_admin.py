@@ -2,6 +2,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from pit_site.clinic.models import Clinic
+from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -9,7 +10,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def admin_client(client):
     user = User.objects.create_superuser("boss", "boss@clinic.example", "a-long-test-password-1")
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 

@@ -7,7 +7,7 @@ from django.test import Client
 
 from pit_site.clinic.models import Clinic
 from pit_site.enquiries.models import Enquiry
-from tests.conftest import soup
+from tests.conftest import sign_in, soup
 from tests.enquiries.test_contact_form import valid
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +28,7 @@ GOOD = {
 @pytest.fixture
 def admin_client():
     client = Client()
-    client.force_login(User.objects.create_superuser("boss", "b@example.com", "x-long-pass-1"))
+    sign_in(client, User.objects.create_superuser("boss", "b@example.com", "x-long-pass-1"))
     return client
 
 

@@ -80,3 +80,9 @@ def test_on_a_terminal_three_weak_passwords_create_nothing(monkeypatch):
         call_command("create_staff_user", "kim", "--role", "editor", stdout=StringIO(),
                      stderr=StringIO())  # fmt: skip
     assert not User.objects.filter(username="kim").exists()
+
+
+def test_explains_the_first_sign_in_with_a_second_factor():
+    out = run("kim", "--role", "reception")
+    assert "set up a second factor" in out and "recovery codes" in out
+    assert "/admin/" in out

@@ -12,7 +12,7 @@ from django.views.debug import SafeExceptionReporterFilter
 from pit_site.enquiries import views
 from pit_site.enquiries.models import Enquiry, RefusedEnquiries, Status
 from pit_site.enquiries.views import rate_limit_reason
-from tests.conftest import make_staff, soup
+from tests.conftest import make_staff, sign_in, soup
 
 pytestmark = pytest.mark.django_db
 
@@ -391,7 +391,7 @@ def test_over_the_store_limit_posts_are_refused_counted_and_explained(
 
     assert RefusedEnquiries.objects.get().count == 2
     reception = Client()
-    reception.force_login(make_staff("rhea", "reception"))
+    sign_in(reception, make_staff("rhea", "reception"))
     notice = soup(reception.get("/admin/")).select_one(".refused-enquiries").text
     assert "2 contact form posts refused in the last 7 days" in notice
 

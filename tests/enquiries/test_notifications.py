@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from pit_site.enquiries import notifications, views
 from pit_site.enquiries.models import Enquiry
-from tests.conftest import make_staff, soup
+from tests.conftest import make_staff, sign_in, soup
 from tests.enquiries.failing_mail import DownEmailBackend, OverlappingRunBackend
 from tests.enquiries.test_contact_form import valid
 
@@ -217,7 +217,7 @@ def test_gives_up_after_the_last_attempt_logging_only_the_reference(
     assert not caplog.text
 
     desk = Client()
-    desk.force_login(make_staff("rosa", "reception"))
+    sign_in(desk, make_staff("rosa", "reception"))
     page = desk.get(f"/admin/enquiries/enquiry/{failed_enquiry.pk}/change/")
     assert "Not sent: gave up after 30 attempts." in page.content.decode()
 

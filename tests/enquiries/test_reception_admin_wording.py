@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from pit_site.enquiries.models import Enquiry, Note
-from tests.conftest import make_staff, soup
+from tests.conftest import make_staff, sign_in, soup
 
 pytestmark = pytest.mark.django_db
 LIST = "/admin/enquiries/enquiry/"
@@ -32,7 +32,7 @@ def reception(db):
 @pytest.fixture
 def desk(reception):
     client = Client()
-    client.force_login(reception)
+    sign_in(client, reception)
     return client
 
 

@@ -8,7 +8,7 @@ from django.test import Client, override_settings
 
 from pit_site.feedback.models import Feedback, scrub
 from pit_site.pages.models import Page
-from tests.conftest import make_staff, soup
+from tests.conftest import make_staff, sign_in, soup
 
 pytestmark = pytest.mark.django_db
 
@@ -144,7 +144,7 @@ def test_editors_see_counts_on_the_page_list_and_form_and_reception_does_not(cli
     Feedback.objects.create(page=page, helpful=False, comment="Say what the first visit costs.")
     old = Feedback.objects.create(page=page, helpful=False)
     Feedback.objects.filter(pk=old.pk).update(day=today - datetime.timedelta(days=100))
-    client.force_login(editor)
+    sign_in(client, editor)
     listing = client.get("/admin/pages/page/?q=Fees+and+insurance").content.decode()
     assert "1 yes, 1 no" in listing
     form = client.get(f"/admin/pages/page/{page.pk}/change/").content.decode()
@@ -155,7 +155,7 @@ def test_editors_see_counts_on_the_page_list_and_form_and_reception_does_not(cli
     rows = [[c.text for c in row.select("th, td")] for row in summary.tbody.select("tr")]
     month_of_old = (today - datetime.timedelta(days=100)).strftime("%B %Y")
     assert rows == [[today.strftime("%B %Y"), "1", "1", "1"], [month_of_old, "0", "1", "0"]]
-    client.force_login(make_staff("rosa", "reception"))
+    sign_in(client, make_staff("rosa", "reception"))
     assert client.get("/admin/feedback/feedback/").status_code == 403
     assert not soup(client.get("/admin/")).select(".feedback-summary")
 

@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from pit_site.clinic.models import DEMO_MARK, DEMO_NOTE, Clinic
 from pit_site.pages.models import Page
 from pit_site.pages.rendering import RenderError, render_markdown
-from tests.conftest import soup
+from tests.conftest import sign_in, soup
 from tests.pages.test_page_admin import form_data
 
 DEXTROSE = "A session holds {{ clinic.dextrose_per_session }} of sugar."
@@ -105,7 +105,7 @@ def test_saving_the_clinic_details_updates_the_pages_patients_see(client):
     assert DEMO_MARK in soup(client.get("/faqs/")).select_one(".prose").text
 
     boss = User.objects.create_superuser("boss", "boss@clinic.example", "a-long-test-password-1")
-    client.force_login(boss)
+    sign_in(client, boss)
     clinic = Clinic.load()
     data = {
         name: getattr(clinic, name)

@@ -14,6 +14,7 @@ from PIL import JpegImagePlugin
 from pit_site.pages.editor import MAX_UPLOAD_REQUEST_BYTES
 from pit_site.pages.models import Image, Page
 from pit_site.pages.rendering import MAX_BODY_CHARS
+from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +84,7 @@ def test_refused_requests_are_never_read(editor, url):
     response = client.post(url, CONTENT_LENGTH="1000", **unread)
     assert response.status_code == 403 and "Sign in" in error_of(response)
 
-    client.force_login(editor)
+    sign_in(client, editor)
     response = client.post(url, CONTENT_LENGTH=str(MAX_UPLOAD_REQUEST_BYTES * 10), **unread)
     assert response.status_code == 413
     assert "up to" in error_of(response)
@@ -105,7 +106,7 @@ def test_upload_over_the_cap_is_refused_on_its_content_length(editor_client):
 @pytest.mark.parametrize("url", ENDPOINTS)
 def test_a_stale_csrf_token_gets_a_message_the_editor_can_show(editor, url):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(editor)
+    sign_in(client, editor)
     client.get("/admin/pages/page/")  # sets the CSRF cookie, as opening the editor does
     response = client.post(url, {"content": "x", "csrfmiddlewaretoken": "stale" * 8})
     assert response.status_code == 403
@@ -122,14 +123,14 @@ def test_a_stale_csrf_token_gets_a_message_the_editor_can_show(editor, url):
 @pytest.mark.parametrize("url", ENDPOINTS)
 def test_staff_without_page_permission_and_non_staff_are_refused(client, url):
     staff = User.objects.create_user("noperm", password="x", is_staff=True)
-    client.force_login(staff)
+    sign_in(client, staff)
     assert client.post(url, {"content": "x"}).status_code == 403
 
     from django.contrib.auth.models import Group
 
     outsider = User.objects.create_user("outsider", password="x", is_staff=False)
     outsider.groups.add(Group.objects.get(name="Content editors"))
-    client.force_login(outsider)
+    sign_in(client, outsider)
     assert client.post(url, {"content": "x"}).status_code == 403
 
 
@@ -400,7 +401,7 @@ def test_uploads_over_the_per_user_rate_are_refused_with_429(editor_client, uplo
     assert Image.objects.count() == 2
 
     other = Client()
-    other.force_login(User.objects.create_user("ola", is_staff=True, is_superuser=True))
+    sign_in(other, User.objects.create_user("ola", is_staff=True, is_superuser=True))
     assert upload(other, png_bytes()).status_code == 200  # counted per user
 
 

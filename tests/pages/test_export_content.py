@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 
 from pit_site.pages.export import export_content, path_to_file, serialize
 from pit_site.pages.models import CONTENT_FIELDS, Kind, Page, Status
+from tests.conftest import sign_in
 from tests.pages.test_page_admin import form_data
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +77,7 @@ def test_an_admin_edit_is_exported_and_loads_back_exactly(shipped, tmp_path, cli
         reviewer="Dr A. Example",
         reviewer_role="Pain physician",
     )
-    client.force_login(reviewer)  # only clinical reviewers may set the review fields
+    sign_in(client, reviewer)  # only clinical reviewers may set the review fields
     response = client.post(
         f"/admin/pages/page/{page.pk}/change/",
         urlencode(data),

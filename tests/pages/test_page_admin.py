@@ -10,7 +10,7 @@ from reversion.models import Version
 
 from pit_site.pages.models import Page, Status, one_year_after
 from pit_site.pages.rendering import MAX_BODY_CHARS
-from tests.conftest import soup
+from tests.conftest import sign_in, soup
 
 pytestmark = pytest.mark.django_db
 
@@ -198,7 +198,7 @@ def test_only_reviewers_can_record_a_review(editor_client, client, reviewer, kne
     )
     assert Page.objects.get(pk=knee.pk).last_reviewed is None
 
-    client.force_login(reviewer)
+    sign_in(client, reviewer)
     response = client.post(
         "/admin/pages/page/",
         {"action": "mark_reviewed", "_selected_action": [knee.pk]},
@@ -237,7 +237,7 @@ def test_review_filters_and_badges(editor_client):
 
 
 def test_next_review_defaults_to_a_year_after_the_review(reviewer, client, knee):
-    client.force_login(reviewer)
+    sign_in(client, reviewer)
     data = form_data(knee, last_reviewed="2026-03-01", next_review_due="", reviewer="Dr X")
     assert client.post(change_url(knee), data).status_code == 302
     knee.refresh_from_db()
@@ -286,7 +286,7 @@ def test_reverting_keeps_the_current_review_unless_a_reviewer_reverts(
     assert (knee.last_reviewed, knee.next_review_due, knee.reviewer) == current
     assert knee.reviewer_role == "Pain physician"
 
-    client.force_login(reviewer)
+    sign_in(client, reviewer)
     assert client.post(revert_url, form_data(Page(**old.field_dict))).status_code == 302
     knee.refresh_from_db()
     assert (knee.last_reviewed, knee.reviewer) == (datetime.date(2020, 1, 10), "Dr Old")
@@ -297,7 +297,7 @@ def test_actions_on_a_page_the_renderer_now_refuses_say_so_and_change_nothing(
 ):
     # Saved under older, looser limits (update() skips the renderer, as an old version did).
     Page.objects.filter(pk=knee.pk).update(body="- " * 500 + "x")
-    client.force_login(reviewer)
+    sign_in(client, reviewer)
     for action in ["mark_reviewed", "unpublish"]:
         response = client.post(
             "/admin/pages/page/", {"action": action, "_selected_action": [knee.pk]}, follow=True

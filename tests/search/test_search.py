@@ -10,7 +10,7 @@ from pit_site.pages.models import Page
 from pit_site.search.engine import search
 from pit_site.search.models import SearchDocument, Synonym, UnmatchedSearch
 from pit_site.search.text import MAX_QUERY_CHARS
-from tests.conftest import make_staff, soup
+from tests.conftest import make_staff, sign_in, soup
 
 pytestmark = pytest.mark.django_db
 
@@ -192,7 +192,7 @@ def test_searches_that_find_nothing_are_counted_per_day_as_words_only(client):
 
 def test_editors_change_synonyms_in_the_admin_and_search_uses_them(client, editor):
     assert result_links(client, "zebra") == []
-    client.force_login(editor)
+    sign_in(client, editor)
     response = client.post("/admin/search/synonym/add/", {"words": "zebra, tennis elbow"})
     assert response.status_code == 302
     client.logout()
@@ -208,10 +208,10 @@ def test_seeded_synonyms_cover_patients_words():
 
 def test_editors_see_searches_that_found_nothing_and_reception_does_not(client, editor):
     UnmatchedSearch.objects.create(day=datetime.date(2026, 1, 5), words="xylophone", count=3)
-    client.force_login(editor)
+    sign_in(client, editor)
     page = client.get("/admin/search/unmatchedsearch/")
     assert page.status_code == 200 and b"xylophone" in page.content
-    client.force_login(make_staff("rosa", "reception"))
+    sign_in(client, make_staff("rosa", "reception"))
     assert client.get("/admin/search/unmatchedsearch/").status_code == 403
     assert client.get("/admin/search/synonym/").status_code == 403
 

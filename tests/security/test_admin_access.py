@@ -24,7 +24,7 @@ from reversion.models import Version
 from pit_site.clinic.models import Clinic
 from pit_site.enquiries.models import Enquiry, ExportRecord
 from pit_site.pages.models import Image, Page
-from tests.conftest import make_staff
+from tests.conftest import make_staff, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -190,7 +190,7 @@ def test_every_admin_url_opens_only_for_the_roles_allowed(users, objects):
     clients = {}
     for role, user in users.items():
         clients[role] = Client()
-        clients[role].force_login(user)
+        sign_in(clients[role], user)
     checked, wrong = 0, []
     for route in admin_routes(admin.site.urls[0]):
         for url, allowed, status in expectations(route, objects):
@@ -214,10 +214,10 @@ def test_reception_and_staff_without_groups_cannot_read_a_drafts_versions(client
     old, new = objects["versions"]
     compare = f"/admin/pages/page/{page.pk}/history/compare/?version_id1={old}&version_id2={new}"
     for role in ("reception", "no_groups"):
-        client.force_login(users[role])
+        sign_in(client, users[role])
         for url in (compare, f"/admin/pages/page/{page.pk}/history/{old}/"):
             response = client.get(url)
             assert response.status_code == 403, url
             assert b"One." not in response.content
-    client.force_login(users["editor"])
+    sign_in(client, users["editor"])
     assert b"One." in client.get(compare).content

@@ -8,6 +8,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from tests.conftest import sign_in
+
 pytestmark = pytest.mark.django_db
 
 
@@ -27,7 +29,7 @@ def test_an_unsafe_next_on_sign_in_lands_on_the_admin_home(staffer):
 
 def test_sign_out_with_an_unsafe_next_lands_on_the_home_page(staffer):
     client = Client()
-    client.force_login(staffer)
+    sign_in(client, staffer)
     response = client.post("/admin/logout/?next=https://evil.example/")
     assert response.status_code == 302 and response["Location"] == "/"
     assert client.get(response["Location"]).status_code == 200

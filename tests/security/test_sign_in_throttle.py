@@ -4,6 +4,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from tests.conftest import sign_in as sign_in_both_steps
+
 pytestmark = pytest.mark.django_db
 
 
@@ -37,7 +39,7 @@ def test_successful_sign_in_works_and_hostile_user_names_are_harmless():
 def test_wrong_old_passwords_on_the_password_change_form_count_towards_the_lockout():
     user = User.objects.create_user("staffer", password="a-Long-correct-password-1", is_staff=True)
     client = Client()
-    client.force_login(user)
+    sign_in_both_steps(client, user)
 
     def change(old):
         return client.post("/admin/password_change/", {
@@ -59,7 +61,7 @@ def test_wrong_old_passwords_on_the_password_change_form_count_towards_the_locko
 def test_the_password_change_form_still_works_with_the_right_old_password():
     user = User.objects.create_user("staffer", password="a-Long-correct-password-1", is_staff=True)
     client = Client()
-    client.force_login(user)
+    sign_in_both_steps(client, user)
     response = client.post("/admin/password_change/", {
         "old_password": "a-Long-correct-password-1", "new_password1": "a-New-long-password-2",
         "new_password2": "a-New-long-password-2",

@@ -2,6 +2,7 @@ import getpass
 import secrets
 import sys
 
+from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
@@ -18,6 +19,14 @@ ROLES = {
     "reception": ["Reception"],
     "admin": [],  # a superuser
 }
+
+
+FIRST_SIGN_IN = (
+    "First sign-in at {admin}: after the password, the admin asks them to set up a second "
+    "factor (a passkey or security key, or an authenticator app) and shows 10 single-use "
+    "recovery codes to keep safe. From then on every sign-in needs the password and the "
+    "second factor."
+)
 
 
 class Command(BaseCommand):
@@ -66,6 +75,7 @@ class Command(BaseCommand):
             user.groups.set(Group.objects.filter(name__in=ROLES[role]))
             StaffProfile.objects.create(user=user, job_title=job_title.strip())
         self.stdout.write(f"Created {role} {username!r}.")
+        self.stdout.write(FIRST_SIGN_IN.format(admin=f"{settings.SITE_URL}/{settings.ADMIN_PATH}"))
         if generated:
             self.stdout.write(f"Password (shown once, change it after signing in): {password}")
 
