@@ -84,6 +84,11 @@ class FailSoftRedisCache(RedisCache):
         super().__init__(server, params)
         self.outage = _outages.setdefault(str(server), _Outage())
 
+    @property
+    def available(self):
+        """False during an outage, when calls give their fallback (``add`` gives False)."""
+        return self.outage.since is None
+
     def _call(self, method, fallback, *args, **kwargs):
         if self.outage.skipping():
             return fallback()

@@ -54,6 +54,8 @@ def one_check_at_a_time(request, username):
     deadline = time.monotonic() + WAIT_SECONDS
     try:
         while not cache.add(key, token, LOCK_SECONDS):
+            if not getattr(cache, "available", True):  # the fail-soft cache's add gave up
+                raise ConnectionError("the cache is unavailable")
             if time.monotonic() > deadline:
                 raise Busy
             time.sleep(POLL_SECONDS)

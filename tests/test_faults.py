@@ -25,6 +25,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.test import Client
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 import pit_site.cache
 from pit_site import outage, pagecache
@@ -193,11 +195,15 @@ def test_with_redis_down_the_contact_form_stores_enquiries_and_tells_staff(
 def test_with_redis_down_staff_sign_in_and_work_and_throttling_still_holds(redis):
     """Sessions and sign-in throttling live in the database (docs/decisions/0010-...)."""
     redis.cut()
-    get_user_model().objects.create_superuser("boss", "boss@example.com", PASSWORD)
+    boss = get_user_model().objects.create_superuser("boss", "boss@example.com", PASSWORD)
+    app = TOTPDevice.objects.create(user=boss, name="Phone", confirmed=True)
     staff = Client()
     assert (
         staff.post("/admin/login/", {"username": "boss", "password": PASSWORD}).status_code == 302
     )
+    code = f"{totp(app.bin_key, t0=app.t0, step=app.step):06d}"
+    second_step = staff.post("/admin/security/second-step/", {"code": code, "next": "/admin/"})
+    assert second_step.status_code == 302, "the second step (throttled in the database)"
     for path in ["/admin/", "/admin/enquiries/enquiry/", "/admin/pages/page/", "/faqs/"]:
         assert staff.get(path).status_code == 200, path
     form = staff.get("/admin/clinic/clinic/1/change/")

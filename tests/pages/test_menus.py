@@ -56,9 +56,10 @@ def served():
     from django.core.signals import request_finished, request_started
     from django.db import close_old_connections
 
-    from pit_site.wsgi import application
+    from pit_site.pagecache import PageCache
+    from pit_site.wsgi import django_application
 
-    page_cache = type(application)(application.app)  # a fresh one: no entries from other tests
+    page_cache = PageCache(django_application)  # a fresh one: no entries from other tests
 
     def get(path):
         # The real handler's request signals would close the test's transaction (and the
@@ -182,7 +183,7 @@ def test_the_migration_links_what_base_html_linked_and_keeps_editors_changes(cli
     from django.apps import apps
 
     migration = importlib.import_module(
-        "pit_site.pages.migrations.0005_page_header_and_footer_menus"
+        "pit_site.pages.migrations.0007_page_header_and_footer_menus"
     )
     # As an upgraded database has them: no flags, the old orders and labels...
     Page.objects.update(header_menu=False, footer_menu=False)

@@ -21,9 +21,12 @@ from django.urls import URLPattern, URLResolver
 from PIL import Image as PILImage
 from reversion.models import Version
 
+from pit_site.audit.models import Action, record
 from pit_site.clinic.models import Clinic
 from pit_site.enquiries.models import Enquiry, ExportRecord
+from pit_site.feedback.models import Feedback
 from pit_site.pages.models import Image, Page
+from pit_site.search.models import Synonym, UnmatchedSearch
 from tests.conftest import make_staff, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +50,15 @@ MODELS = {
     "pages/image": {"view": EDITORS, "add": EDITORS, "delete": EDITORS},
     "enquiries/enquiry": {"view": RECEPTION, "add": NOBODY, "delete": ADMIN},
     "enquiries/exportrecord": {"view": RECEPTION, "add": NOBODY, "delete": NOBODY},
+    "feedback/feedback": {"view": EDITORS, "add": NOBODY, "delete": EDITORS},
+    "search/synonym": {"view": EDITORS, "add": EDITORS, "delete": EDITORS},
+    "search/unmatchedsearch": {"view": EDITORS, "add": NOBODY, "delete": EDITORS},
+    "audit/auditentry": {"view": ADMIN, "add": NOBODY, "delete": NOBODY},
+}
+# Extra pages of a model's admin, by their address after the model's.
+EXTRA = {
+    ("enquiries/enquiry", "data-rights/"): RECEPTION,  # find, export or erase one person
+    ("audit/auditentry", "export/"): ADMIN,  # the audit trail as CSV
 }
 # The pages of django-reversion(-compare) on the page model.
 REVERSION = {
@@ -69,6 +81,9 @@ SITE_WIDE = {
     "clinic/": (EDITORS, 200),
     "pages/": (EDITORS, 200),
     "enquiries/": (RECEPTION, 200),
+    "audit/": (ADMIN, 200),
+    "feedback/": (EDITORS, 200),
+    "search/": (EDITORS, 200),
     "no-such-page/": (NOBODY, None),
 }
 
@@ -120,6 +135,10 @@ def objects(settings, tmp_path):
         "pages/image": Image.objects.create(file=tiny_png()),
         "enquiries/enquiry": enquiry,
         "enquiries/exportrecord": ExportRecord.objects.create(count=1, references="PIT-X"),
+        "feedback/feedback": Feedback.objects.create(page=draft, helpful=False, comment="Hm."),
+        "search/synonym": Synonym.objects.first(),
+        "search/unmatchedsearch": UnmatchedSearch.objects.create(day="2026-12-01", words="xyz"),
+        "audit/auditentry": record(Action.SIGN_IN, actor=User.objects.create_user("audited")),
         "versions": (versions[0].pk, versions[1].pk),
         "deleted": Version.objects.get_deleted(Page).get().pk,
     }
@@ -140,7 +159,7 @@ def expectations(route, objects):
         key = key.replace("<path:content_type_id>/<path:object_id>", "<ct>/<id>")
         if key == "(?P<url>.*)":
             key = "no-such-page/"
-        for app in ("auth", "axes", "clinic", "pages", "enquiries"):
+        for app in ("auth", "axes", "audit", "clinic", "feedback", "pages", "enquiries", "search"):
             if route.startswith("(?P<app_label>"):
                 yield f"/admin/{app}/", *SITE_WIDE[f"{app}/"]
         if route.startswith("(?P<app_label>"):
@@ -157,7 +176,9 @@ def expectations(route, objects):
     base = f"/admin/{model}/"
     rules = MODELS[model]
     old, new = objects["versions"]
-    if rest.endswith("history/compare/"):
+    if (model, rest) in EXTRA:
+        yield base + rest, EXTRA[model, rest], 200
+    elif rest.endswith("history/compare/"):
         yield (
             f"{base}{rest}?version_id1={old}&version_id2={new}",
             REVERSION["history/compare/"],
