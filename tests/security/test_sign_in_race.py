@@ -31,7 +31,9 @@ def test_after_four_failures_only_one_of_eight_simultaneous_attempts_is_checked(
     assert sorted(result.answers) in ([200] + [429] * 7, [302] + [429] * 7, [429] * 8), (
         result.answers
     )
-    assert result.checked <= race.LIMIT
+    # Wrong passwords checked stay within the limit. A right password is a check too, and it
+    # does not clear the failures (only the second step does), so one more wrong one may follow.
+    assert result.checked - result.signed_in <= race.LIMIT
 
 
 def test_twelve_simultaneous_wrong_passwords_count_as_five_guesses(site):
