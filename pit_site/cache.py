@@ -13,7 +13,7 @@ is Django's RedisCache with three changes when Redis refuses, hangs or drops a c
   once.
 
 Anything else (a wrong command, a value that cannot be unpickled) still raises: those are bugs,
-not outages. Callers see an empty cache; see docs/decisions/0010-faults-cache-fails-open.md.
+not outages. Callers see an empty cache; see docs/decisions/0009-cache-fails-open.md.
 """
 
 import logging

@@ -33,7 +33,7 @@ def healthz(request):
 
     A cache outage is reported ("degraded", "cache": "unavailable") but is not a reason to take
     the server out of the load balancer: pages are then rendered from the database
-    (docs/decisions/0010-faults-cache-fails-open.md), and every server shares the same cache.
+    (docs/decisions/0009-cache-fails-open.md), and every server shares the same cache.
     """
     checks = {}
     for name, check in (("database", _database), ("cache", _cache)):

@@ -106,7 +106,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
-# Two-factor sign-in (django-otp, docs/decisions/0010-mfa-two-factor-sign-in.md): after the
+# Two-factor sign-in (django-otp, docs/decisions/0017-two-factor-sign-in.md): after the
 # password, every staff member must enter a second factor or, at first sign-in, set one up.
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Clinic website")
 OTP_WEBAUTHN_RP_NAME = OTP_TOTP_ISSUER
@@ -248,7 +248,7 @@ SITE_URL = (
     os.environ.get("DJANGO_SITE_URL") or f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
 ).rstrip("/")
 # Per address: over ENQUIRY_RATE_LIMIT an enquiry is stored but flagged as suspected spam; over
-# ENQUIRY_STORE_LIMIT it is refused and only counted (docs/decisions/0010-access-spam-limits.md).
+# ENQUIRY_STORE_LIMIT it is refused and only counted (docs/decisions/0012-admin-permissions-sign-in-spam.md).
 ENQUIRY_RATE_LIMIT = os.environ.get("ENQUIRY_RATE_LIMIT", "5/h").strip().lower()
 ENQUIRY_STORE_LIMIT = os.environ.get("ENQUIRY_STORE_LIMIT", "20/d").strip().lower()
 for _name, _rate in [("ENQUIRY_RATE_LIMIT", ENQUIRY_RATE_LIMIT),

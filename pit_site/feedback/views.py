@@ -5,7 +5,7 @@ safe here because CSRF protects what a visitor's cookies let a request do, and t
 use no cookie, session or sign-in: a forged request can do only what anyone can do directly,
 add one anonymous answer. Against that, the views refuse requests a browser marks as sent from
 another site (Origin or Sec-Fetch-Site), limit answers per address in the shared cache (like
-enquiries), and store no personal data. See docs/decisions/0011-feedback-without-csrf-token.md.
+enquiries), and store no personal data. See docs/decisions/0016-feedback-without-csrf-token.md.
 """
 
 import logging
