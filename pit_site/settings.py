@@ -248,7 +248,8 @@ SITE_URL = (
     os.environ.get("DJANGO_SITE_URL") or f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
 ).rstrip("/")
 # Per address: over ENQUIRY_RATE_LIMIT an enquiry is stored but flagged as suspected spam; over
-# ENQUIRY_STORE_LIMIT it is refused and only counted (docs/decisions/0012-admin-permissions-sign-in-spam.md).
+# ENQUIRY_STORE_LIMIT it is refused and only counted
+# (docs/decisions/0012-admin-permissions-sign-in-spam.md).
 ENQUIRY_RATE_LIMIT = os.environ.get("ENQUIRY_RATE_LIMIT", "5/h").strip().lower()
 ENQUIRY_STORE_LIMIT = os.environ.get("ENQUIRY_STORE_LIMIT", "20/d").strip().lower()
 for _name, _rate in [("ENQUIRY_RATE_LIMIT", ENQUIRY_RATE_LIMIT),

@@ -193,7 +193,7 @@ def test_with_redis_down_the_contact_form_stores_enquiries_and_tells_staff(
 
 @pytest.mark.django_db
 def test_with_redis_down_staff_sign_in_and_work_and_throttling_still_holds(redis):
-    """Sessions and sign-in throttling live in the database (docs/decisions/0009-cache-fails-open.md)."""
+    """Sessions and sign-in throttling live in the database (decision 0009)."""
     redis.cut()
     boss = get_user_model().objects.create_superuser("boss", "boss@example.com", PASSWORD)
     app = TOTPDevice.objects.create(user=boss, name="Phone", confirmed=True)

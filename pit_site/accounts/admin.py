@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.template.response import TemplateResponse
+from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
@@ -36,8 +37,13 @@ class StaffUserAdmin(UserAdmin):
                 factors.reset_all(request, user, form.cleaned_data["reason"])
             self.message_user(
                 request,
-                f"Reset the second factors of {len(queryset)} account(s). They set up a new one "
-                "at their next sign-in.",
+                ngettext(
+                    "Reset the second factors of %d account.",
+                    "Reset the second factors of %d accounts.",
+                    len(queryset),
+                )
+                % len(queryset)
+                + " They set up a new one at their next sign-in.",
             )
             return None
         return TemplateResponse(

@@ -2,6 +2,7 @@
 of single-use recovery codes (django-otp's static tokens)."""
 
 from django.db import transaction
+from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
@@ -52,7 +53,8 @@ def reset_all(request, user, reason):
         )
         record(
             Action.FACTORS_RESET, request=request, subject=user.get_username(),
-            detail=f"{removed} factor(s) removed. Reason: {reason}",
+            detail=ngettext("%d factor removed.", "%d factors removed.", removed) % removed
+            + f" Reason: {reason}",
         )  # fmt: skip
     return removed
 

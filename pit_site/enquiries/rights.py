@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from pit_site.audit.models import Action, record
 
@@ -98,12 +99,18 @@ def view(model_admin, request):
         return export(request, step, list(enquiries), list(notes))
     if request.method == "POST" and step == "erase" and erase.is_valid():
         count = erase_all(request, enquiries, erase.cleaned_data["reason"])
-        model_admin.message_user(request, f"Erased the details in {count} enquiry(s).")
+        model_admin.message_user(
+            request,
+            ngettext(
+                "Erased the details in %d enquiry.", "Erased the details in %d enquiries.", count
+            )
+            % count,
+        )
         enquiries, notes = matching(kind, value)
     else:
         with transaction.atomic():
             record(Action.SEARCHED, request=request,
-                   detail=f"by {kind}: {enquiries.count()} enquiry(s) found")  # fmt: skip
+                   detail=found_detail(kind, enquiries.count()))  # fmt: skip
     context.update(
         {"enquiries": enquiries, "notes": notes, "erase_form": erase, "kind": kind,
          "who": form.data.get("who", "")}
@@ -174,3 +181,7 @@ def _value(enquiry, name):
 def _cell(value):
     value = str(value)
     return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def found_detail(kind, count):
+    return ngettext("by %s: %d enquiry found", "by %s: %d enquiries found", count) % (kind, count)

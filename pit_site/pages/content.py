@@ -113,7 +113,9 @@ def parse_file(file, root):
         raise ContentError("front matter is missing (start the file with --- and a title)")
     unknown = sorted(set(map(str, meta)) - ALLOWED_KEYS)
     if unknown:
-        raise ContentError(f"unknown front matter key(s): {', '.join(unknown)}")
+        raise ContentError(
+            f"unknown front matter {'keys' if len(unknown) > 1 else 'key'}: {', '.join(unknown)}"
+        )
 
     kind = _text(meta, "kind") or Kind.PAGE
     if kind not in Kind.values:

@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import ngettext
 
 from pit_site.pages.content import ContentError, parse_file
 from pit_site.pages.models import Kind
@@ -41,4 +42,6 @@ class Command(BaseCommand):
                 failures += 1
                 self.stderr.write(f"  {file.relative_to(root)}: {problem}")
         if failures:
-            raise CommandError(f"{failures} problem(s) found")
+            raise CommandError(
+                ngettext("%d problem found", "%d problems found", failures) % failures
+            )

@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import ngettext
 
 from pit_site.pages.content import load_content
 
@@ -38,4 +39,8 @@ class Command(BaseCommand):
             f"{len(report.errors)} errors"
         )
         if report.errors:
-            raise CommandError(f"{len(report.errors)} file(s) could not be loaded")
+            count = len(report.errors)
+            raise CommandError(
+                ngettext("%d file could not be loaded", "%d files could not be loaded", count)
+                % count
+            )

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.utils.translation import ngettext
 
 from pit_site.pagecache import content_changed
 from pit_site.pages.models import Page
@@ -31,4 +32,6 @@ class Command(BaseCommand):
             content_changed()  # update() sends no signals
             rebuild_search_index(Page, SearchDocument)
         if stale or options["verbosity"] > 0:  # -v 0 (make run): quiet unless something changed
-            self.stdout.write(f"{stale} page(s) re-rendered")
+            self.stdout.write(
+                ngettext("%d page re-rendered", "%d pages re-rendered", stale) % stale
+            )
