@@ -3,7 +3,7 @@ import time
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpResponse, QueryDict
@@ -125,6 +125,9 @@ def contact(request):
             token = signing.dumps(enquiry.reference, salt=REFERENCE_SALT)
             return redirect(f"{reverse('enquiries:sent')}?ref={token}")
     else:
+        # The blank page needs no query, but a form that cannot be sent must not be offered:
+        # with the database down this raises, and the outage middleware answers 503.
+        connection.ensure_connection()
         html = blank_contact_page(request)
         html = html.replace(CSRF_SLOT, get_token(request)).replace(SHOWN_SLOT, shown_token())
         return HttpResponse(html)
