@@ -74,8 +74,9 @@ format: $(VENV)/.installed ## Apply ruff fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: $(VENV)/.installed secret-key ## Measure speed vs plain flatpages and nginx (wrk, ~4 min)
+bench: $(VENV)/.installed secret-key ## Measure speed vs flatpages and nginx (wrk), then search (~6 min)
 	$(LOCAL_ENV) $(BIN)/python -m scripts.bench $(BENCH_ARGS)
+	$(LOCAL_ENV) $(BIN)/python -m scripts.bench_search --postgres-pages 2000
 
 clean: ## Remove the database, uploaded media, collected static files and caches (keeps .venv, .env)
 	rm -rf db.sqlite3 db.sqlite3-* media staticfiles .stamp-* .pytest_cache .ruff_cache

@@ -8,14 +8,22 @@ and p95 in milliseconds over --repeat runs of every query, after one warm-up run
 With --pages N (PostgreSQL only, --database-url of a scratch database) it also adds N pages
 made from the shipped pages' text under /bench-N/, measures again, and deletes them.
 
-    make setup && DJANGO_SECRET_KEY="$(cat .secret_key)" .venv/bin/python -m scripts.bench_search
+With --postgres-pages N (what `make bench` runs) it measures on SQLite, then, when PostgreSQL
+answers on 127.0.0.1:5432, runs itself again on a scratch database it creates there
+(POSTGRES_BENCH_URL, default postgres://postgres@127.0.0.1:5432/pit_bench_search) with N
+generated pages.
+
+    make setup && .venv/bin/python -m scripts.bench_search
     ... -m scripts.bench_search --database-url postgres://postgres@127.0.0.1/pit_bench --pages 2000
 """
 
 import argparse
+import io
 import os
 import random
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -90,12 +98,15 @@ def main():
     parser.add_argument("--repeat", type=int, default=50, help="runs of each query (50)")
     parser.add_argument("--database-url", help="a scratch database (default: a temp SQLite)")
     parser.add_argument("--pages", type=int, default=0, help="generated pages to add too")
+    parser.add_argument(
+        "--postgres-pages", type=int, default=0, help="then on PostgreSQL, N pages added"
+    )
     args = parser.parse_args()
 
     tmp = tempfile.TemporaryDirectory(prefix="bench-search-")
     os.environ["DATABASE_URL"] = args.database_url or f"sqlite:///{Path(tmp.name) / 'db.sqlite3'}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pit_site.settings")
-    os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
+    os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver"  # Django's test client
     os.environ.setdefault("DJANGO_SECURE", "0")  # plain http from the test client
     import django
 
@@ -110,7 +121,7 @@ def main():
         sys.exit("--pages needs --database-url of a PostgreSQL scratch database")
     print("Preparing the database...", file=sys.stderr)
     call_command("migrate", verbosity=0)
-    call_command("load_content", verbosity=0)
+    call_command("load_content", verbosity=0, stdout=io.StringIO())
     client = Client()
 
     def page(query):
@@ -130,6 +141,30 @@ def main():
         finally:
             remove_generated_pages()
     tmp.cleanup()
+    if args.postgres_pages and not args.database_url:
+        again_on_postgres(args.postgres_pages, args.repeat)
+
+
+def again_on_postgres(pages, repeat):
+    """The same measurement on a scratch PostgreSQL database, with pages generated pages."""
+    url = os.environ.get(
+        "POSTGRES_BENCH_URL", "postgres://postgres@127.0.0.1:5432/pit_bench_search"
+    )
+    try:
+        socket.create_connection(("127.0.0.1", 5432), timeout=2).close()
+    except OSError:
+        print("\nPostgreSQL is not answering on 127.0.0.1:5432: skipped the large-site run.")
+        return
+    import psycopg
+
+    server, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    print(flush=True)
+    command = [sys.executable, "-m", "scripts.bench_search", "--database-url", url]
+    command += ["--pages", str(pages), "--repeat", str(repeat)]
+    subprocess.run(command, check=True)  # noqa: S603 - our own script
 
 
 if __name__ == "__main__":
