@@ -26,6 +26,7 @@ from .rendering import (
     images_missing_alt,
     render_markdown,
 )
+from .renditions import renditions
 
 REVIEW_FIELDS = ["last_reviewed", "next_review_due", "reviewer", "reviewer_role"]
 DUE_SOON_DAYS = 30
@@ -425,6 +426,8 @@ class ImageAdmin(admin.ModelAdmin):
         if not change:
             obj.uploaded_by = request.user
         super().save_model(request, obj, form, change)
+        if not change:
+            renditions(obj)  # the responsive copies pages show (pages.renditions)
 
     @admin.display(description="Image")
     def thumbnail(self, image):
