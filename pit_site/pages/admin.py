@@ -61,7 +61,8 @@ class PageAdminForm(forms.ModelForm):
             "body": "Markdown. Start sections with ## headings. To add an image, drag it into "
             "the text or paste it (JPEG, PNG or WebP): it is uploaded and put on its own line "
             f"as ![{ALT_PLACEHOLDER}](address), with those words selected: type what the "
-            "image shows in their place. Every image needs this alt text. References: "
+            "image shows in their place. Every image needs this alt text. For a caption, add "
+            'it in quotes after the address: ![alt](address "Caption"). References: '
             "text[^name] and, at the end, [^name]: the reference.",
         }
 

@@ -34,7 +34,7 @@ from .images import FORMATS, checked_format, decoding
 
 WIDTHS = (400, 800, 1600)
 SAVE_OPTIONS = {
-    "WEBP": {"quality": 80, "method": 4},
+    "WEBP": {"quality": 80, "method": 4},  # lossless beside a PNG: see _make
     "JPEG": {"quality": 82, "optimize": True, "progressive": True},
     "PNG": {"optimize": True},
 }
@@ -125,8 +125,11 @@ def _make(name, planned, missing, storage):
             copy_format = EXTENSION_FORMATS[copy.name.rsplit(".", 1)[-1]]
             if copy_format == "JPEG" and resized.mode != "RGB":
                 resized = resized.convert("RGB")
+            options = SAVE_OPTIONS[copy_format]
+            if copy_format == "WEBP" and planned.fallback_format == "PNG":
+                options = {**options, "lossless": True}  # screenshots, charts: sharp and small
             out = BytesIO()
-            resized.save(out, copy_format, **SAVE_OPTIONS[copy_format])
+            resized.save(out, copy_format, **options)
             encoded.append((copy.name, out.getvalue()))
     for copy_name, data in encoded:
         _store(storage, copy_name, data)

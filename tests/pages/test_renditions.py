@@ -77,6 +77,7 @@ def test_a_jpeg_photo_gets_webp_and_jpeg_copies_at_each_width(media_root):
         assert stored.size == (copy.width, copy.height)
         assert stored.format == {"webp": "WEBP", "jpg": "JPEG"}[copy.name.rsplit(".", 1)[1]]
     small_webp, small_jpeg = (media_root / made.webp[0].name), (media_root / made.fallback[0].name)
+    assert b"VP8 " in small_webp.read_bytes()  # lossy, like the JPEG
     original = media_root / image.file.name
     assert small_webp.stat().st_size < small_jpeg.stat().st_size < original.stat().st_size / 4
 
@@ -90,6 +91,7 @@ def test_a_small_png_is_never_upscaled_and_keeps_its_transparency(media_root):
     assert made.fallback[0].name == image.file.name and made.fallback_format == "PNG"
     webp = opened(made.webp[0].name)
     assert webp.format == "WEBP" and webp.mode == "RGBA"
+    assert b"VP8L" in (media_root / made.webp[0].name).read_bytes()  # lossless, like the PNG
     assert webp.getpixel((10, 10))[3] == 0 and webp.getpixel((290, 10))[3] == 255
 
 
