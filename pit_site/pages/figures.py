@@ -6,8 +6,9 @@ whose address is an uploaded image (a pages.Image) is given that image's renditi
 ``<img>``, both with ``srcset`` and ``sizes``, so the browser picks the smallest copy that fills
 the text column, plus the ``width`` and ``height`` of the image so the page does not jump as it
 loads. Every image after the first loads lazily. An image alone in its paragraph becomes a
-``<figure>``; its Markdown title is the caption: ``![alt text](/media/… "Caption")``. Other
-images (from other sites, or inside a sentence) are left as they are, apart from that.
+``<figure>``; its Markdown title is the caption: ``![alt text](/media/… "Caption")``. One
+inside a sentence gets the ``<picture>`` but no figure. Images from other sites, and addresses
+that are not an uploaded image, are left as they are.
 
 This runs in the web process after the sanitiser, not in the CPU-limited render worker: it
 needs the database and the stored files, and it builds its markup only from the stored

@@ -30,7 +30,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image, ImageOps
 
-from .images import FORMATS, checked_format, decoding
+from .images import FORMATS, ImageRejected, checked_format, decoding
 
 WIDTHS = (400, 800, 1600)
 SAVE_OPTIONS = {
@@ -92,6 +92,8 @@ def renditions(image, storage=default_storage):
     we accept, or OSError if it cannot be read or the copies cannot be written.
     """
     name = image.file.name
+    if name.rsplit(".", 1)[-1].lower() not in EXTENSION_FORMATS:  # not stored by an upload
+        raise ImageRejected("Upload a photo or picture saved as JPEG, PNG or WebP.")
     planned = plan(name, image.width, image.height, _fallback_format(name, storage))
     missing = [copy for copy in planned.all() if not storage.exists(copy.name)]
     if missing:

@@ -195,3 +195,26 @@ def test_a_missing_original_is_an_os_error():
     image = Image.objects.create(file="images/2026/12/gone.jpg", width=800, height=600)
     with pytest.raises(OSError):
         renditions(image)
+
+
+@pytest.mark.parametrize("name", ["old.gif", "photo.jpeg", "no-extension"])
+def test_a_file_not_named_as_uploads_are_gets_no_renditions(name):
+    stored = default_storage.save(f"images/{name}", ContentFile(encoded(photo((50, 40)), "PNG")))
+    image = Image.objects.create(file=stored, width=50, height=40)
+    with pytest.raises(ImageRejected, match="JPEG, PNG or WebP"):
+        renditions(image)
+
+
+@pytest.mark.parametrize(
+    ("mode", "image_format", "extension", "copy_mode"),
+    [("CMYK", "JPEG", "jpg", "RGB"), ("L", "JPEG", "jpg", "RGB"), ("LA", "PNG", "png", "RGBA"),
+     ("P", "PNG", "png", "RGBA"), ("1", "PNG", "png", "RGB"), ("I;16", "PNG", "png", "RGB")],
+)  # fmt: skip
+def test_odd_colour_modes_give_ordinary_copies(mode, image_format, extension, copy_mode):
+    original = PILImage.new(mode, (900, 300))
+    options = {"transparency": 0} if mode == "P" else {}
+    image = stored_image(encoded(original, image_format, **options), extension, (900, 300))
+    made = renditions(image)
+    for copy in made.all():
+        if copy.name != image.file.name:
+            assert opened(copy.name).mode == copy_mode, copy.name
