@@ -10,8 +10,9 @@ They are made once, when the image is uploaded, or for an older image the first 
 showing it is rendered (``render_pages`` does this after an upgrade), never per request. They
 are stored with the default storage beside the original, under names made from it
 (``images/2026/12/<name>-800w.webp``), so every app server finds them as it finds the
-originals. A file is written under a temporary name and renamed into place, so two servers
-making the same copy at once, or a browser asking for it meanwhile, never see half a file.
+originals. In a media folder (FileSystemStorage) a file is written under a temporary name
+and renamed into place, so two servers making the same copy at once, or a browser asking for
+it meanwhile, never see half a file; object storage shows an upload only once it is whole.
 
 Cost is bounded as for uploads: the same header checks before decoding, one image decoded at a
 time per process (``images.decoding``), and a JPEG decoded at a reduced scale when that is
@@ -27,7 +28,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from PIL import Image, ImageOps
 
 from .images import FORMATS, ImageRejected, checked_format, decoding
@@ -139,13 +140,12 @@ def _make(name, planned, missing, storage):
 
 def _store(storage, name, data):
     """Write ``data`` as ``name`` whole or not at all: readers never see part of it."""
-    try:
-        path = Path(storage.path(name))
-    except NotImplementedError:  # object storage: an object appears whole once uploaded
+    if not isinstance(storage, FileSystemStorage):  # object storage: an upload appears whole
         saved = storage.save(name, ContentFile(data))
         if saved != name:  # another server stored it first; its copy is the same picture
             storage.delete(saved)
         return
+    path = Path(storage.path(name))
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".", delete=False) as temp:
         temp.write(data)

@@ -218,3 +218,23 @@ def test_odd_colour_modes_give_ordinary_copies(mode, image_format, extension, co
     for copy in made.all():
         if copy.name != image.file.name:
             assert opened(copy.name).mode == copy_mode, copy.name
+
+
+def test_on_storage_without_local_paths_copies_are_saved_whole_and_races_leave_one():
+    """On object storage (S3 and the like, here Django's in-memory storage) each copy is one
+    upload, and a copy another server stored meanwhile is kept, the duplicate deleted."""
+    from types import SimpleNamespace
+
+    from django.core.files.storage import InMemoryStorage
+
+    from pit_site.pages.renditions import _store
+
+    storage = InMemoryStorage()
+    name = storage.save("images/2026/12/abc.jpg", ContentFile(encoded(photo((800, 600)), "JPEG")))
+    image = SimpleNamespace(file=SimpleNamespace(name=name), width=800, height=600)
+    made = renditions(image, storage)
+    _dirs, files = storage.listdir("images/2026/12")
+    assert sorted(files) == sorted(copy.name.rsplit("/", 1)[1] for copy in made.all())
+
+    _store(storage, made.webp[0].name, b"the same copy, made by another server")
+    assert sorted(storage.listdir("images/2026/12")[1]) == sorted(files)
