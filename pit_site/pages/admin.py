@@ -26,7 +26,7 @@ from .rendering import (
     images_missing_alt,
     render_markdown,
 )
-from .renditions import renditions
+from .renditions import renditions_or_none
 
 REVIEW_FIELDS = ["last_reviewed", "next_review_due", "reviewer", "reviewer_role"]
 DUE_SOON_DAYS = 30
@@ -428,7 +428,7 @@ class ImageAdmin(admin.ModelAdmin):
             obj.uploaded_by = request.user
         super().save_model(request, obj, form, change)
         if not change:
-            renditions(obj)  # the responsive copies pages show (pages.renditions)
+            renditions_or_none(obj)  # the responsive copies pages show (pages.renditions)
 
     @admin.display(description="Image")
     def thumbnail(self, image):

@@ -24,7 +24,7 @@ from pit_site.clinic.models import Clinic
 from .images import MAX_UPLOAD_BYTES, ImageRejected, clean_image, over_upload_limit
 from .models import Image, Kind
 from .rendering import MAX_BODY_CHARS, RenderError, render_markdown
-from .renditions import renditions
+from .renditions import renditions_or_none
 
 # Room for the multipart headers, the CSRF token and the file name around the content.
 MULTIPART_OVERHEAD = 64 * 1024
@@ -101,5 +101,5 @@ def upload(request):
     except ImageRejected as rejection:
         return JsonResponse({"error": str(rejection)}, status=rejection.status)
     image = Image.objects.create(file=cleaned, uploaded_by=request.user)
-    renditions(image)  # made now, so saving a page that shows it need not wait for them
+    renditions_or_none(image)  # made now, so saving a page that shows it need not wait
     return JsonResponse({"image_code": image.markdown})

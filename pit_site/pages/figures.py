@@ -18,16 +18,12 @@ image's names and sizes and from the alt text and title that the sanitiser let t
 """
 
 import html as html_lib
-import logging
 import re
 
 from django.core.files.storage import default_storage
 from django.utils.html import format_html
 
-from .images import ImageRejected
-from .renditions import renditions
-
-logger = logging.getLogger(__name__)
+from .renditions import renditions_or_none
 
 # How wide an image is shown: the .wrap column of site.css (46rem less 1rem padding a side).
 SIZES = "(min-width: 46rem) 44rem, calc(100vw - 2rem)"
@@ -82,10 +78,9 @@ def _renditions_of(names):
 
     found = {}
     for image in Image.objects.filter(file__in=names):
-        try:
-            found[names[image.file.name]] = renditions(image)
-        except (ImageRejected, OSError) as error:
-            logger.warning("Image %s shown without renditions: %s", image.file.name, error)
+        copies = renditions_or_none(image)
+        if copies:
+            found[names[image.file.name]] = copies
     return found
 
 

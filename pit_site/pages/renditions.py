@@ -20,6 +20,7 @@ still big enough. ``python -m scripts.measure_renditions`` measures sizes and ti
 """
 
 import contextlib
+import logging
 import os
 import tempfile
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ from django.core.files.storage import FileSystemStorage, default_storage
 from PIL import Image, ImageOps
 
 from .images import FORMATS, ImageRejected, checked_format, decoding
+
+logger = logging.getLogger(__name__)
 
 WIDTHS = (400, 800, 1600)
 SAVE_OPTIONS = {
@@ -100,6 +103,16 @@ def renditions(image, storage=default_storage):
     if missing:
         _make(name, planned, missing, storage)
     return planned
+
+
+def renditions_or_none(image):
+    """``renditions(image)``, or None (and a warning in the log) if they cannot be made: the
+    image is then shown as it is, and they are tried again the next time it is rendered."""
+    try:
+        return renditions(image)
+    except (ImageRejected, OSError) as error:
+        logger.warning("Image %s shown without renditions: %s", image.file.name, error)
+        return None
 
 
 def _fallback_format(name, storage):

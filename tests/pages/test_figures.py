@@ -186,7 +186,7 @@ def test_alt_text_and_caption_are_escaped_and_kept_whole(knee):
 
 def test_a_damaged_stored_image_is_shown_as_before_and_logged(knee, media_root, caplog):
     (media_root / knee.file.name).write_bytes(b"not an image any more")
-    with caplog.at_level(logging.WARNING, logger="pit_site.pages.figures"):
+    with caplog.at_level(logging.WARNING, logger="pit_site.pages.renditions"):
         html = render_markdown(f"![A knee]({knee.file.url})")
     assert html == f'<p><img alt="A knee" src="{knee.file.url}"></p>'
     assert f"Image {knee.file.name} shown without renditions" in caplog.text
@@ -217,3 +217,24 @@ def test_an_upload_makes_its_renditions_at_once(editor_client, media_root):
         [f"{name}.jpg", f"{name}-400w.jpg", f"{name}-800w.jpg"]
         + [f"{name}-{w}w.webp" for w in (400, 800, 1600)]
     )
+
+
+def test_an_upload_whose_renditions_fail_is_kept_and_they_are_made_on_first_use(
+    editor_client, media_root, monkeypatch, caplog
+):
+    from pit_site.pages import renditions as renditions_module
+
+    def disk_full(*args):
+        raise OSError(28, "No space left on device")
+
+    store = renditions_module._store
+    monkeypatch.setattr(renditions_module, "_store", disk_full)
+    file = SimpleUploadedFile("photo.jpg", jpeg((900, 600)), content_type="image/jpeg")
+    with caplog.at_level(logging.WARNING, logger="pit_site.pages.renditions"):
+        response = editor_client.post("/editor/upload/", {"image": file})
+    assert response.status_code == 200 and "No space left" in caplog.text
+    image = Image.objects.get()
+    assert "<picture" not in render_markdown(f"![A photo]({image.file.url})")
+
+    monkeypatch.setattr(renditions_module, "_store", store)  # space again
+    assert "<picture" in render_markdown(f"![A photo]({image.file.url})")
