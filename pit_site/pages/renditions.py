@@ -2,12 +2,13 @@
 
 Each uploaded image gets copies 400, 800 and 1600 px wide, never wider than the image itself
 (a 1000 px image gets 400, 800 and 1000): one set in WebP, and one in the original's format as
-a fallback (a WebP upload's fallback is JPEG, or PNG if it has transparency). Where the width
-and format match the original, the original itself is used. ``pages.figures`` puts them in a
+a fallback (a WebP upload's fallback is JPEG, or PNG if it has transparency). The WebP copies
+are lossy beside a JPEG and lossless beside a PNG (screenshots, charts). Where the width and
+format match the original, the original itself is used. ``pages.figures`` puts them in a
 ``<picture>``, so a phone downloads a 400 px copy instead of the whole image.
 
 They are made once, when the image is uploaded, or for an older image the first time a page
-showing it is rendered (``render_pages`` does this after an upgrade), never per request. They
+showing it is rendered (``render_pages`` does this after an upgrade), never per page view. They
 are stored with the default storage beside the original, under names made from it
 (``images/2026/12/<name>-800w.webp``), so every app server finds them as it finds the
 originals. In a media folder (FileSystemStorage) a file is written under a temporary name
@@ -38,7 +39,7 @@ logger = logging.getLogger(__name__)
 
 WIDTHS = (400, 800, 1600)
 SAVE_OPTIONS = {
-    "WEBP": {"quality": 80, "method": 4},  # lossless beside a PNG: see _make
+    "WEBP": {"quality": 80, "method": 4},  # made lossless beside a PNG (_make)
     "JPEG": {"quality": 82, "optimize": True, "progressive": True},
     "PNG": {"optimize": True},
 }
