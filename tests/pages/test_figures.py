@@ -238,3 +238,14 @@ def test_an_upload_whose_renditions_fail_is_kept_and_they_are_made_on_first_use(
 
     monkeypatch.setattr(renditions_module, "_store", store)  # space again
     assert "<picture" in render_markdown(f"![A photo]({image.file.url})")
+
+
+def test_an_image_added_in_the_admin_gets_its_renditions_at_once(editor_client, media_root):
+    file = SimpleUploadedFile("photo.png", jpeg((1000, 500)), content_type="image/png")
+    response = editor_client.post("/admin/pages/image/add/", {"file": file, "note": "A knee"})
+    assert response.status_code == 302
+    image = Image.objects.get()
+    stem = (media_root / image.file.name).with_suffix("")
+    assert image.file.name.endswith(".jpg")  # named by what it is, not what it claims
+    for suffix in ("-400w.jpg", "-800w.jpg", "-400w.webp", "-800w.webp", "-1000w.webp"):
+        assert stem.with_name(stem.name + suffix).exists(), suffix
