@@ -4,7 +4,7 @@ Each uploaded image gets copies 400, 800 and 1600 px wide, never wider than the 
 (a 1000 px image gets 400, 800 and 1000): one set in WebP, and one in the original's format as
 a fallback (a WebP upload's fallback is JPEG, or PNG if it has transparency). The WebP copies
 are lossy beside a JPEG and lossless beside a PNG (screenshots, charts). Where the width and
-format match the original, the original itself is used. ``pages.figures`` puts them in a
+format match the original, the original itself is used. ``pages.pictures`` puts them in a
 ``<picture>``, so a phone downloads a 400 px copy instead of the whole image.
 
 They are made once, when the image is uploaded, or for an older image the first time a page

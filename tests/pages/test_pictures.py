@@ -12,8 +12,8 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image as PILImage
 
-from pit_site.pages.figures import SIZES
 from pit_site.pages.models import Image, Page
+from pit_site.pages.pictures import SIZES
 from pit_site.pages.rendering import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render_markdown
 
 pytestmark = pytest.mark.django_db
