@@ -26,6 +26,7 @@ from .rendering import (
     images_missing_alt,
     render_markdown,
 )
+from .renditions import renditions_or_none
 
 REVIEW_FIELDS = ["last_reviewed", "next_review_due", "reviewer", "reviewer_role"]
 DUE_SOON_DAYS = 30
@@ -60,7 +61,8 @@ class PageAdminForm(forms.ModelForm):
             "body": "Markdown. Start sections with ## headings. To add an image, drag it into "
             "the text or paste it (JPEG, PNG or WebP): it is uploaded and put on its own line "
             f"as ![{ALT_PLACEHOLDER}](address), with those words selected: type what the "
-            "image shows in their place. Every image needs this alt text. References: "
+            "image shows in their place. Every image needs this alt text. For a caption, add "
+            'it in quotes after the address: ![alt](address "Caption"). References: '
             "text[^name] and, at the end, [^name]: the reference.",
         }
 
@@ -425,6 +427,8 @@ class ImageAdmin(admin.ModelAdmin):
         if not change:
             obj.uploaded_by = request.user
         super().save_model(request, obj, form, change)
+        if not change:
+            renditions_or_none(obj)  # the responsive copies pages show (pages.renditions)
 
     @admin.display(description="Image")
     def thumbnail(self, image):

@@ -3,9 +3,9 @@
 django-markdownx's own views answer anonymous requests, store files unchecked and preview
 without sanitising, so they are not mounted. These replacements need a signed-in, active
 staff member allowed to change pages, render with the site's one sanitising renderer and
-store only images that ``images.clean_image`` has re-encoded. Every refusal is a 4xx with a
-short message, never a 500: JSON for the upload, and for the preview a note that markdownx
-puts in the preview pane (it shows whatever the preview answers).
+store only images that ``images.clean_image`` has re-encoded, with their renditions. Every
+refusal is a 4xx with a short message, never a 500: JSON for the upload, and for the preview a
+note that markdownx puts in the preview pane (it shows whatever the preview answers).
 
 The CSRF check runs in the views rather than in the middleware, after the checks that need
 no request body (signed in, allowed, Content-Length under the cap). So a refused request is
@@ -24,6 +24,7 @@ from pit_site.clinic.models import Clinic
 from .images import MAX_UPLOAD_BYTES, ImageRejected, clean_image, over_upload_limit
 from .models import Image, Kind
 from .rendering import MAX_BODY_CHARS, RenderError, render_markdown
+from .renditions import renditions_or_none
 
 # Room for the multipart headers, the CSRF token and the file name around the content.
 MULTIPART_OVERHEAD = 64 * 1024
@@ -100,4 +101,5 @@ def upload(request):
     except ImageRejected as rejection:
         return JsonResponse({"error": str(rejection)}, status=rejection.status)
     image = Image.objects.create(file=cleaned, uploaded_by=request.user)
+    renditions_or_none(image)  # made now, so saving a page that shows it need not wait
     return JsonResponse({"image_code": image.markdown})

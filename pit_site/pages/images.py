@@ -13,6 +13,7 @@ JPEG is decoded straight at 1/2, 1/4 or 1/8 scale when that is still at least th
 image at a time. ``python -m scripts.measure_uploads`` measures the peak per image.
 """
 
+import contextlib
 import logging
 import math
 import threading
@@ -107,10 +108,17 @@ def clean_image(upload):
             f"{MAX_UPLOAD_BYTES // 1024 // 1024} MB.",
             status=413,
         )
+    with decoding():
+        return _reencode(upload)
+
+
+@contextlib.contextmanager
+def decoding():
+    """Decode one image at a time in this process; Pillow's errors become ImageRejected."""
     try:
         with _decoding, warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            return _reencode(upload)
+            yield
     except ImageRejected:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -121,15 +129,23 @@ def clean_image(upload):
         ) from None
 
 
-def _reencode(upload):
-    upload.seek(0)
-    with Image.open(upload) as probe:  # reads the header only
+def checked_format(file):
+    """The format of an image file, once its header says it is a JPEG, PNG or WebP of
+    acceptable size and ``verify`` finds no damage; the file is left at its start. Use
+    inside ``decoding()``."""
+    file.seek(0)
+    with Image.open(file) as probe:  # reads the header only
         image_format = probe.format
         if image_format not in FORMATS:
             raise ImageRejected("Upload a photo or picture saved as JPEG, PNG or WebP.")
         _check_pixels(probe.width, probe.height, image_format)
         probe.verify()
-    upload.seek(0)
+    file.seek(0)
+    return image_format
+
+
+def _reencode(upload):
+    image_format = checked_format(upload)
     with Image.open(upload) as image:
         if image_format == "JPEG":
             image.draft(None, _fitted(image.size))  # decode at 1/2, 1/4 or 1/8 scale

@@ -13,6 +13,9 @@ stored HTML must be harmless whatever the Markdown says.
 - URL schemes: ``http``, ``https`` and ``mailto`` (plus relative URLs). No
   ``javascript:``, ``data:`` or ``vbscript:``.
 - Every link gets ``rel="noopener noreferrer"``.
+- Uploaded images then become responsive figures (``pages.pictures``), built after cleaning
+  from the stored image's details, so ``picture``, ``source``, ``srcset`` and ``sizes`` need
+  not be (and are not) allowed here.
 
 Clinic details that belong in a page's text (how much dextrose a session involves, the
 emergency equipment the clinic keeps) are written as ``{{ clinic.name_of_detail }}`` and
@@ -177,7 +180,9 @@ def render_markdown(text, *, faq=False, clinic=None):
     text = fill_clinic_details(text, clinic)
     kind, value = render_pool.render(text, faq)
     if kind == "html":
-        return value
+        from .pictures import responsive_figures  # not in the render worker: it needs Django
+
+        return responsive_figures(value)
     if kind == "refused":
         raise RenderError(value)
     if kind == "stopped":
