@@ -60,9 +60,7 @@ def mark_figures(html):
 
 def draw_figures(html, draw):
     """``html`` with each marker replaced by ``draw(figure)``; unknown markers are dropped."""
-    return MARKER_RE.sub(
-        lambda m: draw(FIGURES[m.group(1)]) if m.group(1) in FIGURES else "", html
-    )
+    return MARKER_RE.sub(lambda m: draw(FIGURES[m.group(1)]) if m.group(1) in FIGURES else "", html)
 
 
 def preview_figures(html):
@@ -70,8 +68,7 @@ def preview_figures(html):
     return draw_figures(
         html,
         lambda figure: format_html(
-            '<p><strong>Illustration:</strong> {} (shown here on the '
-            "public page)</p>",
+            "<p><strong>Illustration:</strong> {} (shown here on the public page)</p>",
             figure.title,
         ),
     )
