@@ -21,7 +21,11 @@ DEMO_MARK = "(demo value)"
 DEMO_NOTE = "*Demo details: the clinic has not yet confirmed these.*"
 GRAMS = {"max_digits": 4, "decimal_places": 1, "null": True, "blank": True}
 GRAM_LIMITS = [MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal("100"))]
-SESSION_LIMITS = [MinValueValidator(1), MaxValueValidator(30)]
+SESSIONS = {
+    "null": True,
+    "blank": True,
+    "validators": [MinValueValidator(1), MaxValueValidator(30)],
+}
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 CONTROL_EXCEPT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 
@@ -146,27 +150,19 @@ class Clinic(models.Model):
     )
     sessions_low = models.PositiveSmallIntegerField(
         "usual number of sessions, from",
-        null=True,
-        blank=True,
         default=3,
-        validators=SESSION_LIMITS,
         help_text="The shipped 3 to 8 is a demo range, from what other clinics say.",
+        **SESSIONS,
     )
     sessions_high = models.PositiveSmallIntegerField(
-        "usual number of sessions, up to",
-        null=True,
-        blank=True,
-        default=8,
-        validators=SESSION_LIMITS,
+        "usual number of sessions, up to", default=8, **SESSIONS
     )
     review_after_sessions = models.PositiveSmallIntegerField(
         "review after (sessions)",
-        null=True,
-        blank=True,
         default=3,
-        validators=SESSION_LIMITS,
         help_text="After how many sessions you and the patient decide together whether PIT is "
         "helping. The shipped 3 is a demo value.",
+        **SESSIONS,
     )
     safety_details_confirmed = models.BooleanField(
         default=False,
