@@ -341,13 +341,14 @@ class Clinic(models.Model):
         else:
             often = "We agree with you how often to have them."
         if low and high:
-            count = f"{low} to {high}" if low != high else f"{low}"
-            many = f"A course is often {count} sessions{mark}, but it varies from person to person."
+            count = f"{low} to {high} sessions" if low != high else _sessions(low)
+            many = f"A course is often {count}{mark}, but it varies from person to person."
         else:
             many = "How many sessions you need varies from person to person."
         if review:
-            after = f"{review} session{'' if review == 1 else 's'}"
-            review_text = f"After {after}{mark}, we look together at whether PIT is helping you."
+            review_text = (
+                f"After {_sessions(review)}{mark}, we look together at whether PIT is helping you."
+            )
         else:
             review_text = "We look together at whether PIT is helping you."
         return {"sessions": [often, many], "review": review_text}
@@ -382,6 +383,10 @@ def _within(days):
     if days is None:
         return "as soon as we can"
     return f"within {days} working day{'' if days == 1 else 's'}"
+
+
+def _sessions(count):
+    return f"{count} session{'' if count == 1 else 's'}"
 
 
 def _demo(markdown, confirmed):

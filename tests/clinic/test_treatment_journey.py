@@ -49,6 +49,10 @@ def test_the_sessions_come_from_the_clinics_details_marked_as_demo_until_confirm
     assert "After 1 session, we look together" in shown["Review"]
     assert DEMO_MARK not in " ".join(shown.values())
 
+    clinic.sessions_low = clinic.sessions_high = 1
+    clinic.save()
+    assert "A course is often 1 session, but" in steps(journey(client))["Sessions"]
+
 
 def test_empty_session_details_give_honest_general_wording(client):
     clinic = Clinic.load()
