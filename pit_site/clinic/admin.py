@@ -15,15 +15,19 @@ class ClinicAdmin(admin.ModelAdmin):
         ("Enquiries", {"fields": ["notification_emails"]}),
         ("Urgent help", {"fields": ["emergency_number", "urgent_advice"]}),
         (
-            "Safety details shown in the pages",
+            "Safety and treatment details shown in the pages",
             {
-                "description": "Patients see these on the safety page and in the diabetes "
-                "advice. The shipped values are demo values, marked as such to patients until "
-                "a clinician checks them and ticks the box below.",
+                "description": "Patients see these on the safety page, in the diabetes "
+                "advice and in the treatment journey on the Your treatment page. The shipped "
+                "values are demo values, marked as such to patients until a clinician checks "
+                "them and ticks the box below.",
                 "fields": [
                     ("dextrose_grams_low", "dextrose_grams_high"),
                     "emergency_equipment",
                     "emergency_training",
+                    "session_interval",
+                    ("sessions_low", "sessions_high"),
+                    "review_after_sessions",
                     "safety_details_confirmed",
                 ],
             },

@@ -21,6 +21,11 @@ DEMO_MARK = "(demo value)"
 DEMO_NOTE = "*Demo details: the clinic has not yet confirmed these.*"
 GRAMS = {"max_digits": 4, "decimal_places": 1, "null": True, "blank": True}
 GRAM_LIMITS = [MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal("100"))]
+SESSIONS = {
+    "null": True,
+    "blank": True,
+    "validators": [MinValueValidator(1), MaxValueValidator(30)],
+}
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 CONTROL_EXCEPT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 
@@ -133,10 +138,36 @@ class Clinic(models.Model):
         help_text="The emergency training the clinic's staff have, one item per line. Shown "
         "to patients on the safety page. The shipped list is a demo.",
     )
+    # The course of treatment, shown in the treatment journey on the "Your treatment" page.
+    session_interval = models.CharField(
+        "time between sessions",
+        max_length=60,
+        blank=True,
+        default="about a week",
+        validators=[one_line],
+        help_text='How far apart sessions usually are, as patients read it after "Sessions are '
+        'usually …": e.g. "about a week" or "one to two weeks". The shipped value is a demo.',
+    )
+    sessions_low = models.PositiveSmallIntegerField(
+        "usual number of sessions, from",
+        default=3,
+        help_text="The shipped 3 to 8 is a demo range, from what other clinics say.",
+        **SESSIONS,
+    )
+    sessions_high = models.PositiveSmallIntegerField(
+        "usual number of sessions, up to", default=8, **SESSIONS
+    )
+    review_after_sessions = models.PositiveSmallIntegerField(
+        "review after (sessions)",
+        default=3,
+        help_text="After how many sessions you and the patient decide together whether PIT is "
+        "helping. The shipped 3 is a demo value.",
+        **SESSIONS,
+    )
     safety_details_confirmed = models.BooleanField(
         default=False,
-        help_text="Tick once a clinician has checked the dextrose figures, equipment and "
-        "training above. Until then, patients see them marked as demo values.",
+        help_text="Tick once a clinician has checked the dextrose figures, equipment, training "
+        "and course of sessions above. Until then, patients see them marked as demo values.",
     )
 
     # Governance facts patients look for, shown on the About page. Demo values too: marked as
@@ -232,15 +263,17 @@ class Clinic(models.Model):
         return [a for a in self.notification_address_list if _is_email(a)]
 
     def clean(self):
-        low, high = self.dextrose_grams_low, self.dextrose_grams_high
-        if (low is None) != (high is None):
-            raise ValidationError(
-                {"dextrose_grams_high": "Give both ends of the range, or leave both empty."}
-            )
-        if low is not None and high is not None and low > high:
-            raise ValidationError(
-                {"dextrose_grams_high": "This must be at least the first figure."}
-            )
+        for low_field, high_field in (
+            ("dextrose_grams_low", "dextrose_grams_high"),
+            ("sessions_low", "sessions_high"),
+        ):
+            low, high = getattr(self, low_field), getattr(self, high_field)
+            if (low is None) != (high is None):
+                raise ValidationError(
+                    {high_field: "Give both ends of the range, or leave both empty."}
+                )
+            if low is not None and high is not None and low > high:
+                raise ValidationError({high_field: "This must be at least the first figure."})
         for address in self.notification_address_list:
             if not _is_email(address):
                 raise ValidationError(
@@ -298,6 +331,28 @@ class Clinic(models.Model):
             f"{next_step}"
         )
 
+    def treatment_course(self):
+        """Sentences about the sessions for the treatment journey (figures/treatment-journey):
+        {"sessions": [how often, how many], "review": when}; demo values are marked."""
+        mark = "" if self.safety_details_confirmed else f" {DEMO_MARK}"
+        low, high, review = self.sessions_low, self.sessions_high, self.review_after_sessions
+        if self.session_interval:
+            often = f"Sessions are usually {self.session_interval} apart{mark}."
+        else:
+            often = "We agree with you how often to have them."
+        if low and high:
+            count = f"{low} to {high} sessions" if low != high else _sessions(low)
+            many = f"A course is often {count}{mark}, but it varies from person to person."
+        else:
+            many = "How many sessions you need varies from person to person."
+        if review:
+            review_text = (
+                f"After {_sessions(review)}{mark}, we look together at whether PIT is helping you."
+            )
+        else:
+            review_text = "We look together at whether PIT is helping you."
+        return {"sessions": [often, many], "review": review_text}
+
     @property
     def phone_href(self):
         return "tel:" + re.sub(r"[^0-9+]", "", self.phone)
@@ -328,6 +383,10 @@ def _within(days):
     if days is None:
         return "as soon as we can"
     return f"within {days} working day{'' if days == 1 else 's'}"
+
+
+def _sessions(count):
+    return f"{count} session{'' if count == 1 else 's'}"
 
 
 def _demo(markdown, confirmed):

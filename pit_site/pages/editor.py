@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from pit_site.clinic.models import Clinic
 
+from .figures import preview_figures
 from .images import MAX_UPLOAD_BYTES, ImageRejected, clean_image, over_upload_limit
 from .models import Image, Kind
 from .rendering import MAX_BODY_CHARS, RenderError, render_markdown
@@ -80,7 +81,7 @@ def preview(request):
         )
     except RenderError as error:
         return preview_note(f"Preview not shown: {error}", 400)
-    return HttpResponse(html, content_type="text/html; charset=utf-8")
+    return HttpResponse(preview_figures(html), content_type="text/html; charset=utf-8")
 
 
 @csrf_exempt  # checked by refusal(), after the checks that need no body

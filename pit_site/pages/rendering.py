@@ -21,6 +21,7 @@ Clinic details that belong in a page's text (how much dextrose a session involve
 emergency equipment the clinic keeps) are written as ``{{ clinic.name_of_detail }}`` and
 filled in from the clinic's details before rendering, so they go through the same
 sanitiser. ``Clinic.markdown_details`` says which exist; an unknown one is a RenderError.
+Illustrations are placed with ``{{ figure.name }}`` (figures.py), after sanitising.
 
 Python-Markdown (and html5ever inside nh3) take quadratic time or recurse on some
 pathological input, such as thousands of unclosed ``[`` or lists nested hundreds deep.
@@ -41,6 +42,7 @@ from django.utils.html import strip_tags
 from django.utils.text import slugify
 
 from . import render_pool
+from .figures import mark_figures
 
 ALLOWED_TAGS = {
     "a", "abbr", "blockquote", "br", "caption", "code", "dd", "del", "details", "div",
@@ -182,7 +184,7 @@ def render_markdown(text, *, faq=False, clinic=None):
     if kind == "html":
         from .pictures import responsive_figures  # not in the render worker: it needs Django
 
-        return responsive_figures(value)
+        return mark_figures(responsive_figures(value))  # {{ figure.… }}: see figures.py
     if kind == "refused":
         raise RenderError(value)
     if kind == "stopped":

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_safe
 from pit_site.clinic.models import Clinic
 from pit_site.pagecache import mark_public
 
-from . import seo
+from . import bodymap, seo
 from .models import Kind, Page, Region, linkable
 
 REGION_ORDER = {value: index for index, value in enumerate(Region.values)}
@@ -26,8 +26,10 @@ def page(request, path=""):
     context = {"page": page, "can_edit": staff and request.user.has_perm("pages.change_page")}
     if page.kind == Kind.SECTION:
         context["regions"] = _children_by_region(page)
+        context["body_map"] = bodymap.linked_areas(context["regions"])
     elif page.kind == Kind.CONDITION:
         context["section"] = pages.filter(path=page.path.rpartition("/")[0]).first()
+        context["body_map"] = bodymap.marked_areas(page.region)
     context["json_ld"] = seo.json_ld(page, Clinic.load(), context.get("section"))
     template = select_template([f"pages/{page.path or 'home'}.html", f"pages/{page.kind}.html"])
     response = render(request, template.template.name, context)
@@ -48,6 +50,6 @@ def _children_by_region(section):
         linkable(children), key=lambda p: (REGION_ORDER.get(p.region, 99), p.order, p.title)
     )
     return [
-        (Region(region).label if region else "Other", list(pages))
+        (region, Region(region).label if region else "Other", list(pages))
         for region, pages in groupby(children, key=lambda p: p.region)
     ]

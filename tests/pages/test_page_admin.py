@@ -137,6 +137,7 @@ def test_the_body_help_says_images_can_be_dropped_or_pasted(editor_client, knee)
         ("region", "", "Condition pages need this"),
         ("body", "x" * (MAX_BODY_CHARS + 1), f"up to {MAX_BODY_CHARS:,} characters"),
         ("body", "- " * 500 + "x", "This text nests lists or quotes too deeply"),
+        ("body", "{{ figure.<script>x</script> }}", "There is no figure called"),
     ],
 )
 def test_bad_input_gets_a_form_error_not_a_500(editor_client, knee, field, value, message):
