@@ -77,9 +77,9 @@ def _field_value(meta, name):
     if isinstance(field, models.BooleanField):
         expected, fits = "true or false", isinstance(value, bool)
     elif isinstance(field, models.DateField):
-        value = value if value != "" else None
+        value = None if value == "" else value  # an empty date is no date
         expected, fits = "a date written as YYYY-MM-DD", isinstance(value, datetime.date | None)
-    else:  # order
+    else:  # an IntegerField: order
         expected, fits = "a whole number", isinstance(value, int) and not isinstance(value, bool)
     if not fits:
         raise ContentError(f"{name} must be {expected}, not {value!r}")
@@ -103,12 +103,13 @@ def _problems(error):
     """A ValidationError from Page.full_clean as one line, each message after its key."""
     problems = []
     for name, errors in error.error_dict.items():
-        choices = Page._meta.get_field(name).choices if name != NON_FIELD_ERRORS else None
+        field = None if name == NON_FIELD_ERRORS else Page._meta.get_field(name)
         for each in errors:
             message = " ".join(each.messages)
-            if choices and each.code in ("invalid_choice", "needed"):
-                message += f" Use one of: {', '.join(value for value, _ in choices)}."
-            problems.append(f"{name}: {message}")
+            # A value that is not one of the choices, or a missing one: list the choices.
+            if field and field.choices and each.code in ("invalid_choice", "needed"):
+                message += f" Use one of: {', '.join(value for value, _ in field.choices)}."
+            problems.append(f"{name}: {message}" if field else message)
     return " ".join(problems)
 
 
