@@ -10,6 +10,7 @@ from django.test import RequestFactory
 from pit_site.clinic.models import Clinic
 from pit_site.pagecache import PageCache
 from pit_site.pages.models import Page, Status
+from tests.helpers import wsgi_get as get
 
 pytestmark = pytest.mark.django_db
 
@@ -47,18 +48,6 @@ def site():
     cache = PageCache(django)
     cache.django = django
     return cache
-
-
-def get(app, path, **headers):
-    environ = RequestFactory()._base_environ(PATH_INFO=path, REQUEST_METHOD="GET", **headers)
-    environ["QUERY_STRING"] = headers.get("QUERY_STRING", "")
-    result = {}
-
-    def start_response(status, response_headers, exc_info=None):
-        result["status"], result["headers"] = status, dict(response_headers)
-
-    result["body"] = b"".join(app(environ, start_response))
-    return result
 
 
 def fresh(site):
