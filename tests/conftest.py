@@ -64,6 +64,19 @@ def reviewer(db):
     return make_staff("rita", "reviewer", "Rita Reviewer", "Pain physician")
 
 
+@pytest.fixture
+def reception(db):
+    return make_staff("rosa", "reception", "Rosa Reception")
+
+
+@pytest.fixture
+def desk(reception):
+    """A test client signed in as ``reception``."""
+    from django.test import Client
+
+    return sign_in(Client(), reception)
+
+
 def sign_in(client, user):
     """Sign ``user`` in to the test client with both steps done: like client.force_login(user),
     then marks the session as passed with a second factor, the way django-otp does."""

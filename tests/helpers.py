@@ -17,6 +17,21 @@ def wsgi_get(app, path, **headers):
     return result
 
 
+def make_enquiry(**fields):
+    """An enquiry in the database, as the contact form stores one; ``fields`` change it."""
+    from django.utils import timezone
+
+    from pit_site.enquiries.models import Enquiry
+
+    values = {
+        "name": "Pat Example", "email": "pat@example.org", "phone": "+441632960555",
+        "kind": "question", "condition": "Knee pain", "message": "Does it hurt?",
+        "consent_at": timezone.now(), "privacy_version": "test",
+    }  # fmt: skip
+    values.update(fields)
+    return Enquiry.objects.create(**values)
+
+
 def enquiry_data(client, **changes):
     """A contact form a patient would send, with the timing token from a fresh GET."""
     page = BeautifulSoup(client.get("/contact/").content.decode(), "html.parser")

@@ -11,12 +11,13 @@ from django.http import HttpResponse
 from django.urls import path
 from django.utils import timezone
 
+from pit_site.csv_cells import text_cell
+
 from .models import Action, AuditEntry, record
 
 EXPORT_FIELDS = [
     "at", "actor_name", "action", "enquiry_reference", "subject", "detail", "ip_address",
 ]  # fmt: skip
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ActorFilter(admin.SimpleListFilter):
@@ -108,5 +109,4 @@ def _cell(entry, name):
     value = getattr(entry, name)
     if name == "at":
         value = timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
-    value = "" if value is None else str(value)
-    return "'" + value if value.startswith(FORMULA_START) else value
+    return text_cell(value)

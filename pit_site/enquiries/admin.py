@@ -15,6 +15,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import ngettext
 
 from pit_site.audit.models import Action, record
+from pit_site.csv_cells import text_cell
 
 from .models import Enquiry, ExportRecord, Note, Status, StatusChange
 from .notifications import MAX_ATTEMPTS
@@ -27,7 +28,6 @@ CSV_FIELDS = [
     "reference", "created_at", "status", "name", "email", "phone", "preferred_contact", "kind",
     "condition", "preferred_times", "assigned_to", "suspected_spam",
 ]  # fmt: skip
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PHONE_LIKE = re.compile(r"[\d\s()+.-]+")
 STORED_PHONE = re.compile(r"\+\d{1,20}")  # E.164, as the form stores phones: never a formula
 
@@ -349,11 +349,8 @@ def _csv_cell(enquiry, name):
         value = full_name(enquiry.assigned_to)
     else:
         value = str(getattr(enquiry, name) or "")
-    # A cell starting with = + - @ would run as a formula in a spreadsheet; a phone number as
-    # stored (+447700900123) cannot, and a quote would spoil it.
-    if value.startswith(FORMULA_START) and not STORED_PHONE.fullmatch(value):
-        return "'" + value
-    return value
+    # A phone number as stored (+447700900123) cannot run as a formula; a quote would spoil it.
+    return value if STORED_PHONE.fullmatch(value) else text_cell(value)
 
 
 @admin.register(ExportRecord)

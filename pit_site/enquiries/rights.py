@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from pit_site.audit.models import Action, record
+from pit_site.csv_cells import text_cell
 
 from .models import Enquiry, Note, anonymise
 
@@ -28,7 +29,6 @@ EXPORT_FIELDS = [
     "condition", "preferred_times", "message", "consent_at", "privacy_version", "status",
     "finished_at", "anonymised_at",
 ]  # fmt: skip
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class FindForm(forms.Form):
@@ -157,7 +157,7 @@ def export(request, fmt, enquiries, notes):
         for enquiry in enquiries:
             texts = "\n\n".join(n.text for n in notes if n.enquiry_id == enquiry.pk)
             row = [*(_value(enquiry, name) for name in EXPORT_FIELDS), texts]
-            writer.writerow([_cell(value) for value in row])
+            writer.writerow([text_cell(value) for value in row])
     response["Content-Disposition"] = f'attachment; filename="personal-data-{stamp}.{fmt}"'
     return response
 
@@ -176,11 +176,6 @@ def _value(enquiry, name):
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return "" if value is None else value
-
-
-def _cell(value):
-    value = str(value)
-    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def found_detail(kind, count):

@@ -3,12 +3,13 @@ import datetime
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.text import capfirst, normalize_newlines
 from django.utils.translation import ngettext
 from markdownx.widgets import MarkdownxWidget
 from reversion_compare.admin import CompareVersionAdmin
@@ -17,18 +18,27 @@ from pit_site.feedback.admin import PageFeedbackMixin
 
 from .content import ContentError, check_url_path
 from .images import ImageRejected, clean_image, over_upload_limit
-from .models import CONTENT_FIELDS, Image, Kind, Page, Status, linkable, one_year_after
+from .models import (
+    CONTENT_FIELDS,
+    REVIEW_FIELDS,
+    Image,
+    Kind,
+    Page,
+    Status,
+    linkable,
+    one_year_after,
+)
 from .quality import MAX_GRADE
 from .rendering import (
     ALT_PLACEHOLDER,
     MAX_BODY_CHARS,
+    TOO_LONG,
     RenderError,
     images_missing_alt,
     render_markdown,
 )
 from .renditions import renditions_or_none
 
-REVIEW_FIELDS = ["last_reviewed", "next_review_due", "reviewer", "reviewer_role"]
 DUE_SOON_DAYS = 30
 BAD_PATH = "Not a valid address: edit the page and correct its path"
 
@@ -79,9 +89,9 @@ class PageAdminForm(forms.ModelForm):
 
     def clean_body(self):
         # Browsers send the text with "\r\n" line ends; pages store "\n", as content files do.
-        body = self.cleaned_data["body"].replace("\r\n", "\n").replace("\r", "\n")
+        body = normalize_newlines(self.cleaned_data["body"])
         if len(body) > MAX_BODY_CHARS:
-            raise forms.ValidationError(f"Pages can be up to {MAX_BODY_CHARS:,} characters long.")
+            raise forms.ValidationError(TOO_LONG)
         try:
             html = render_markdown(body)
         except RenderError as error:
@@ -97,19 +107,15 @@ class PageAdminForm(forms.ModelForm):
             )
         return body
 
-    def clean(self):
-        data = super().clean()
-        if data.get("kind") == Kind.CONDITION:
-            for name in ("region", "evidence"):
-                if not data.get(name):
-                    self.add_error(name, "Condition pages need this.")
-        else:
-            for name in ("region", "evidence"):
-                if data.get(name):
-                    self.add_error(name, "Only condition pages have this; leave it empty.")
-        if data.get("reviewer") and not data.get("last_reviewed"):
-            self.add_error("last_reviewed", "Give the date of the review.")
-        return data
+    def add_error(self, field, error):
+        """Page.clean's rules can name a field this form leaves out (the review fields, which
+        only reviewers edit): such a message goes above the form, after the field's name."""
+        names = getattr(error, "error_dict", {})
+        for name in [n for n in names if n != NON_FIELD_ERRORS and n not in self.fields]:
+            label = capfirst(Page._meta.get_field(name).verbose_name)
+            for message in ValidationError(names.pop(name)).messages:
+                super().add_error(None, f"{label}: {message}")
+        super().add_error(field, error)
 
 
 class ReviewFilter(admin.SimpleListFilter):

@@ -9,33 +9,26 @@ import frontmatter
 import reversion
 import yaml
 from django.conf import settings
-from django.db import transaction
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models, transaction
+from django.utils.text import normalize_newlines
 
 from pit_site.paths import site_segments
 
-from .models import (
-    MENU_FIELDS,
-    NOT_OFFERED_NEEDS_CONDITION,
-    Evidence,
-    FileState,
-    Kind,
-    Page,
-    Region,
-    Status,
-    fingerprint,
-    one_year_after,
-)
+from .models import CONTENT_FIELDS, REVIEW_FIELDS, FileState, Page, Status, fingerprint
 from .rendering import RenderError
 
 # Always used with fullmatch: "$" alone would also accept a newline at the end.
 SEGMENT_RE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
-ALLOWED_KEYS = {
-    "title", "summary", "kind", "status", "order", "nav_title", "header_menu", "footer_menu",
-    "region", "evidence", "not_offered", "review", "last_reviewed", "next_review_due",
-    "reviewer", "reviewer_role",
-}  # fmt: skip
 # The `review` key's only value: says outright that no clinician has reviewed the page yet.
 AWAITING_REVIEW = "awaiting clinical review"
+# The front matter sets every content field but the body; `review`, which stands in for the
+# review fields on a page no clinician has reviewed, is listed just before them.
+FRONT_MATTER_FIELDS = tuple(name for name in CONTENT_FIELDS if name != "body")
+_REVIEW_AT = FRONT_MATTER_FIELDS.index(REVIEW_FIELDS[0])
+FRONT_MATTER_KEYS = (*FRONT_MATTER_FIELDS[:_REVIEW_AT], "review", *FRONT_MATTER_FIELDS[_REVIEW_AT:])
+# A file without a status is published; other missing keys take the field's default.
+FILE_DEFAULTS = {"status": Status.PUBLISHED}
 MAX_FILE_BYTES = 1_000_000
 
 
@@ -64,34 +57,60 @@ def check_url_path(path):
     return path
 
 
-def _date(meta, key):
-    value = meta.get(key)
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime.date):
-        return value
-    raise ContentError(f"{key} must be a date written as YYYY-MM-DD, not {value!r}")
-
-
-def _text(meta, key, *, required=False, max_length=None):
+def _text(meta, key):
     value = meta.get(key)
     if value is None:
-        value = ""
+        return ""
     if not isinstance(value, str | int | float) or isinstance(value, bool):
         raise ContentError(f"{key} must be text")
-    value = str(value).strip()
-    if required and not value:
-        raise ContentError(f"{key} is missing")
-    if max_length and len(value) > max_length:
-        raise ContentError(f"{key} is longer than {max_length} characters")
+    return str(value).strip()
+
+
+def _field_value(meta, name):
+    """The value front matter key ``name`` gives its page field, or ContentError if the YAML
+    value is of the wrong type. What the value may be is Page.full_clean's to check."""
+    field = Page._meta.get_field(name)
+    default = FILE_DEFAULTS.get(name, field.get_default())
+    if isinstance(field, models.CharField | models.TextField):
+        return _text(meta, name) or default
+    value = meta.get(name, default)
+    if isinstance(field, models.BooleanField):
+        expected, fits = "true or false", isinstance(value, bool)
+    elif isinstance(field, models.DateField):
+        value = None if value == "" else value  # an empty date is no date
+        expected, fits = "a date written as YYYY-MM-DD", isinstance(value, datetime.date | None)
+    else:  # an IntegerField: order
+        expected, fits = "a whole number", isinstance(value, int) and not isinstance(value, bool)
+    if not fits:
+        raise ContentError(f"{name} must be {expected}, not {value!r}")
     return value
 
 
-def _yes_no(meta, key):
-    value = meta.get(key, False)
-    if not isinstance(value, bool):
-        raise ContentError(f"{key} must be true or false, not {value!r}")
-    return value
+def _check_review_key(meta, page):
+    review = _text(meta, "review")
+    if review and review != AWAITING_REVIEW:
+        raise ContentError(
+            f"review must be {AWAITING_REVIEW!r}, not {review!r}"
+            " (for a reviewed page, give last_reviewed and reviewer instead)"
+        )
+    if review and (page.last_reviewed or page.reviewer):
+        raise ContentError(
+            f"review says {AWAITING_REVIEW!r} but last_reviewed or reviewer is set: keep one"
+        )
+
+
+def _problems(error):
+    """A ValidationError from Page.full_clean as one line, each message after its key."""
+    problems = []
+    for name, errors in error.error_dict.items():
+        field = None if name == NON_FIELD_ERRORS else Page._meta.get_field(name)
+        for each in errors:
+            message = " ".join(each.messages)
+            # A value that is not one of the choices, or a missing one: list the choices.
+            if field and field.choices and each.code in ("invalid_choice", "needed"):
+                message += f" Use one of: {', '.join(value for value, _ in field.choices)}."
+            problems.append(f"{name}: {message}" if field else message)
+    return " ".join(problems)
 
 
 def parse_file(file, root):
@@ -99,7 +118,8 @@ def parse_file(file, root):
     if file.stat().st_size > MAX_FILE_BYTES:
         raise ContentError(f"file is larger than {MAX_FILE_BYTES // 1000} KB")
     try:
-        post = frontmatter.loads(file.read_text(encoding="utf-8"))
+        # utf-8-sig: a byte order mark, which some editors write, is not part of the text.
+        post = frontmatter.loads(normalize_newlines(file.read_bytes().decode("utf-8-sig")))
     except UnicodeDecodeError:
         raise ContentError("file is not UTF-8 text") from None
     except yaml.YAMLError as error:
@@ -111,71 +131,23 @@ def parse_file(file, root):
     meta = post.metadata
     if not isinstance(meta, dict) or not meta:
         raise ContentError("front matter is missing (start the file with --- and a title)")
-    unknown = sorted(set(map(str, meta)) - ALLOWED_KEYS)
+    unknown = sorted(set(map(str, meta)) - set(FRONT_MATTER_KEYS))
     if unknown:
         raise ContentError(
             f"unknown front matter {'keys' if len(unknown) > 1 else 'key'}: {', '.join(unknown)}"
         )
 
-    kind = _text(meta, "kind") or Kind.PAGE
-    if kind not in Kind.values:
-        raise ContentError(f"unknown kind {kind!r}; use one of: {', '.join(Kind.values)}")
-    status = _text(meta, "status") or Status.PUBLISHED
-    if status not in Status.values:
-        raise ContentError(f"unknown status {status!r}; use one of: {', '.join(Status.values)}")
-    order = meta.get("order", 100)
-    if not isinstance(order, int) or isinstance(order, bool):
-        raise ContentError(f"order must be a whole number, not {order!r}")
-    region = _text(meta, "region")
-    evidence = _text(meta, "evidence")
-    if kind == Kind.CONDITION:
-        if region not in Region.values:
-            raise ContentError(f"region must be one of: {', '.join(Region.values)}")
-        if evidence not in Evidence.values:
-            raise ContentError(f"evidence must be one of: {', '.join(Evidence.values)}")
-    elif region or evidence:
-        raise ContentError("region and evidence are only for kind: condition")
-    not_offered = meta.get("not_offered", False)
-    if not isinstance(not_offered, bool):
-        raise ContentError(f"not_offered must be true or false, not {not_offered!r}")
-    if not_offered and kind != Kind.CONDITION:
-        raise ContentError(NOT_OFFERED_NEEDS_CONDITION)
-
-    last_reviewed = _date(meta, "last_reviewed")
-    next_review_due = _date(meta, "next_review_due")
-    if last_reviewed and not next_review_due:
-        next_review_due = one_year_after(last_reviewed)
-    values = {
-        "path": path_for(file, root),
-        "title": _text(meta, "title", required=True, max_length=200),
-        "summary": _text(meta, "summary", required=True, max_length=300),
-        "kind": kind,
-        "status": status,
-        "order": order,
-        "nav_title": _text(meta, "nav_title", max_length=80),
-        **{key: _yes_no(meta, key) for key in MENU_FIELDS},
-        "region": region,
-        "evidence": evidence,
-        "not_offered": not_offered,
-        "last_reviewed": last_reviewed,
-        "next_review_due": next_review_due,
-        "reviewer": _text(meta, "reviewer", max_length=120),
-        "reviewer_role": _text(meta, "reviewer_role", max_length=120),
-        "body": post.content.strip().replace("\r\n", "\n"),
-    }
-    if values["reviewer"] and not last_reviewed:
-        raise ContentError("reviewer is set but last_reviewed is missing")
-    review = _text(meta, "review")
-    if review and review != AWAITING_REVIEW:
-        raise ContentError(
-            f"review must be {AWAITING_REVIEW!r}, not {review!r}"
-            " (for a reviewed page, give last_reviewed and reviewer instead)"
-        )
-    if review and (last_reviewed or values["reviewer"]):
-        raise ContentError(
-            f"review says {AWAITING_REVIEW!r} but last_reviewed or reviewer is set: keep one"
-        )
-    return values
+    page = Page(
+        path=path_for(file, root),
+        body=post.content.strip(),
+        **{name: _field_value(meta, name) for name in FRONT_MATTER_FIELDS},
+    )
+    _check_review_key(meta, page)
+    try:
+        page.full_clean(validate_unique=False)  # the page's own rules, as the admin applies
+    except ValidationError as error:
+        raise ContentError(_problems(error)) from None
+    return {"path": page.path, **page.content_values()}
 
 
 @dataclass

@@ -16,6 +16,7 @@ instead of Django's HTML error page.
 from django.http import HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.html import format_html
+from django.utils.text import normalize_newlines
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -24,14 +25,13 @@ from pit_site.clinic.models import Clinic
 from .figures import preview_figures
 from .images import MAX_UPLOAD_BYTES, ImageRejected, clean_image, over_upload_limit
 from .models import Image, Kind
-from .rendering import MAX_BODY_CHARS, RenderError, render_markdown
+from .rendering import MAX_BODY_CHARS, TOO_LONG, RenderError, render_markdown
 from .renditions import renditions_or_none
 
 # Room for the multipart headers, the CSRF token and the file name around the content.
 MULTIPART_OVERHEAD = 64 * 1024
 MAX_PREVIEW_BYTES = 4 * MAX_BODY_CHARS + MULTIPART_OVERHEAD  # UTF-8: up to 4 bytes a character
 MAX_UPLOAD_REQUEST_BYTES = MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD
-TOO_LONG = f"Pages can be up to {MAX_BODY_CHARS:,} characters long."
 TOO_LARGE = f"This file is too large: images can be up to {MAX_UPLOAD_BYTES // 1024 // 1024} MB."
 
 csrf = CsrfViewMiddleware(lambda request: None)
@@ -72,7 +72,7 @@ def preview(request):
     content = request.POST.get("content")
     if content is None:
         return preview_note("Nothing to preview.", 400)
-    content = content.replace("\r\n", "\n").replace("\r", "\n")
+    content = normalize_newlines(content)
     if len(content) > MAX_BODY_CHARS:
         return preview_note(TOO_LONG, 413)
     try:

@@ -12,16 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import yaml
+from django.utils.text import normalize_newlines
 
-from .content import AWAITING_REVIEW, ContentError, path_for
+from .content import AWAITING_REVIEW, FRONT_MATTER_KEYS, ContentError, path_for
 from .models import YES_NO_FIELDS, FileState, Page, Status, one_year_after
 
-# The order keys are written in; the same order the format guide lists them.
-KEY_ORDER = (
-    "title", "summary", "kind", "status", "order", "nav_title", "header_menu", "footer_menu",
-    "region", "evidence", "not_offered", "review", "last_reviewed", "next_review_due",
-    "reviewer", "reviewer_role",
-)  # fmt: skip
 ALWAYS_WRITTEN = {"title", "summary", "kind", "order"}
 # Characters YAML treats as line breaks: a value holding one is written double-quoted with
 # escapes, so it stays on one line and can never look like a front matter boundary.
@@ -43,12 +38,12 @@ _Dumper.add_multi_representer(str, _represent_str)
 
 
 def front_matter(page):
-    """The front matter keys of a page, in KEY_ORDER, without empty optional ones.
+    """The front matter keys of a page, in order, without empty optional ones.
 
     A page no clinician has reviewed says so: ``review: awaiting clinical review``.
     """
     meta = {}
-    for key in KEY_ORDER:
+    for key in FRONT_MATTER_KEYS:
         if key == "review":
             if not page.last_reviewed and not page.reviewer:
                 meta[key] = AWAITING_REVIEW
@@ -82,7 +77,7 @@ def serialize(page):
         default_flow_style=False,
         width=float("inf"),  # never fold long titles or summaries
     )
-    body = (page.body or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    body = normalize_newlines(page.body or "").strip()
     text = f"---\n{header}---\n"
     if body:
         text += f"\n{body}\n"

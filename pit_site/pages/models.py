@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import NoReverseMatch, reverse
+from django.utils.text import normalize_newlines
 
 from pit_site.clinic.models import Clinic
 
@@ -60,11 +61,13 @@ EVIDENCE_EXPLAINED = {
     ),
 }
 
-# The fields a content file sets; the same list drives import, export and conflict checks.
+# What a clinical reviewer records; only reviewers may change these fields.
+REVIEW_FIELDS = ("last_reviewed", "next_review_due", "reviewer", "reviewer_role")
+# The fields a content file sets, in the order its front matter lists them (the body last):
+# the one list behind the admin form, import, export and conflict checks.
 CONTENT_FIELDS = (
     "title", "summary", "kind", "status", "order", "nav_title", "header_menu", "footer_menu",
-    "region", "evidence", "not_offered", "last_reviewed", "next_review_due", "reviewer",
-    "reviewer_role", "body",
+    "region", "evidence", "not_offered", *REVIEW_FIELDS, "body",
 )  # fmt: skip
 MENU_FIELDS = ("header_menu", "footer_menu")
 # Yes/no fields, written to files only when yes; left out of a page's fingerprint when no, so
@@ -75,6 +78,8 @@ YES_NO_FIELDS = (*MENU_FIELDS, "not_offered")
 NOT_OFFERED_NEEDS_CONDITION = (
     "Only condition pages can be marked not offered here; make other pages drafts instead."
 )
+# The fields only condition pages have, and what the rules call them.
+CONDITION_FIELDS = {"region": "a body region", "evidence": "an evidence level"}
 
 
 def one_year_after(day):
@@ -160,8 +165,7 @@ class Page(models.Model):
         return self.title
 
     def save(self, *args, clinic=None, **kwargs):
-        if self.last_reviewed and not self.next_review_due:
-            self.next_review_due = one_year_after(self.last_reviewed)
+        self.default_review_due()
         self.render(clinic=clinic)
         super().save(*args, **kwargs)
 
@@ -171,8 +175,26 @@ class Page(models.Model):
         return reverse("pages:page", args=[self.path])
 
     def clean(self):
+        """The rules between fields, for the admin form and load_content alike (each field's
+        own limits, such as its length, are in its definition)."""
+        errors = {}
+        for name, what in CONDITION_FIELDS.items():
+            if self.kind == Kind.CONDITION and not getattr(self, name):
+                errors[name] = ValidationError(f"Condition pages need {what}.", code="needed")
+            elif self.kind != Kind.CONDITION and getattr(self, name):
+                errors[name] = f"Only condition pages have {what}; leave it empty."
         if self.not_offered and self.kind != Kind.CONDITION:
-            raise ValidationError({"not_offered": NOT_OFFERED_NEEDS_CONDITION})
+            errors["not_offered"] = NOT_OFFERED_NEEDS_CONDITION
+        if self.reviewer and not self.last_reviewed:
+            errors["last_reviewed"] = "Give the date of the review: a reviewer is named."
+        if errors:
+            raise ValidationError(errors)
+        self.default_review_due()
+
+    def default_review_due(self):
+        """Unless another date is given, the next review is due a year after the last."""
+        if self.last_reviewed and not self.next_review_due:
+            self.next_review_due = one_year_after(self.last_reviewed)
 
     def render(self, clinic=None):
         """Render the Markdown into body_html and its reading grade; True if the HTML changed.
@@ -303,7 +325,7 @@ def fingerprint(values):
         for name in CONTENT_FIELDS
         if name not in YES_NO_FIELDS or values.get(name)
     }
-    canonical["body"] = canonical["body"].strip().replace("\r\n", "\n")
+    canonical["body"] = normalize_newlines(canonical["body"]).strip()
     blob = json.dumps(canonical, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
 

@@ -39,7 +39,7 @@ from html.parser import HTMLParser
 import markdown
 import nh3
 from django.utils.html import strip_tags
-from django.utils.text import slugify
+from django.utils.text import normalize_newlines, slugify
 
 from . import render_pool
 from .figures import mark_figures
@@ -102,6 +102,7 @@ FOOTNOTES_RE = re.compile(r'<div class="footnote">\s*<hr\s*/?>')
 # characters with at most 3 levels of nesting; each limit is far above anything real, and
 # keeps the slowest text allowed to about a second (measured on a 2-core server).
 MAX_BODY_CHARS = 50_000  # about 8,000 words
+TOO_LONG = f"Pages can be up to {MAX_BODY_CHARS:,} characters long."
 MAX_NESTING = 20  # quote or list markers at the start of one line: "> > - x" is 3
 MAX_RESCAN = 500_000  # characters rescanned looking for closing ], ) and > (see below)
 MAX_LINE_WORK = 2_000_000  # sum over blocks of (lines in the block) squared
@@ -204,7 +205,7 @@ def render_markdown(text, *, faq=False, clinic=None):
 def render_in_process(text, *, faq=False):
     """render_markdown's work, without its time limit: only for the render_pool worker."""
     text = UNSAFE_CHARS_RE.sub("\ufffd", text or "")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")  # as Python-Markdown does
+    text = normalize_newlines(text)  # as Python-Markdown does
     check_complexity(text)
     try:
         html = markdown.markdown(
@@ -228,7 +229,7 @@ def render_in_process(text, *, faq=False):
 def check_complexity(text):
     """RenderError if ``text`` (with "\\n" line ends) would take the renderer too long."""
     if len(text) > MAX_BODY_CHARS:
-        raise RenderError(f"Pages can be up to {MAX_BODY_CHARS:,} characters long.")
+        raise RenderError(TOO_LONG)
     if _deepest_nesting(text) > MAX_NESTING:
         raise RenderError(TOO_DEEP)
     blocks = BLOCK_SEPARATOR_RE.split(text)

@@ -14,21 +14,11 @@ from django.utils import timezone
 from pit_site.audit.models import Action, AppendOnly, AuditEntry
 from pit_site.enquiries.models import Enquiry, ExportRecord, Status
 from tests.conftest import make_staff, sign_in, soup
-from tests.enquiries.test_reception_admin import make_enquiry
+from tests.helpers import make_enquiry
 
 pytestmark = pytest.mark.django_db
 LIST = "/admin/enquiries/enquiry/"
 AUDIT = "/admin/audit/auditentry/"
-
-
-@pytest.fixture
-def reception(db):
-    return make_staff("rosa", "reception", "Rosa Reception")
-
-
-@pytest.fixture
-def desk(reception):
-    return sign_in(Client(), reception)
 
 
 @pytest.fixture

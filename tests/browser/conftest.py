@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.livesite import StackError, manage, prepare, site_env, start_web
+from scripts.livesite import StackError, manage, prepare, python, site_env, start_web
 
 from .helpers import ENQUIRY_MIN_SECONDS, recovery_codes, viewport_size
 
@@ -65,9 +65,11 @@ APP_NEWCOMER = StaffAccount(
 PASSKEY_NEWCOMER = StaffAccount(
     username="browser-passkey", password="a-Long-key-password-42", name="Kay Key", role="editor"
 )
+NEWCOMERS = (APP_NEWCOMER, PASSKEY_NEWCOMER)
+ACCOUNTS = (EDITOR, RECEPTION, ADMIN, *NEWCOMERS)
 
-# EDITOR's and RECEPTION's second factors, made in the throw-away database: an authenticator
-# app nobody uses, and recovery codes, one used up by each helpers.sign_in.
+# The other accounts' second factors, made in the throw-away database: an authenticator app
+# nobody uses, and recovery codes, one used up by each helpers.sign_in.
 GIVE_RECOVERY_CODES = """
 import sys
 from django.contrib.auth.models import User
@@ -120,10 +122,8 @@ def site_url(tmp_path_factory):
         DJANGO_EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
     )
     _started(lambda: prepare(env))
-    for account in (EDITOR, RECEPTION, ADMIN, APP_NEWCOMER, PASSKEY_NEWCOMER):
-        _started(lambda account=account: _create_staff_user(account, env))
-    for account in (EDITOR, RECEPTION, ADMIN):
-        _started(lambda account=account: _give_recovery_codes(account, env))
+    for account in ACCOUNTS:
+        _started(lambda account=account: _create_account(account, env))
     server = _started(
         lambda: start_web(env, tmp / "web.stderr", tmp / "web.stdout", WEB_CONCURRENCY="2")
     )
@@ -150,7 +150,8 @@ def _unexpected_exceptions(log):
     return found
 
 
-def _create_staff_user(account, env):
+def _create_account(account, env):
+    """``account`` made with create_staff_user, with second factors unless a newcomer."""
     manage(
         [
             "create_staff_user",
@@ -166,13 +167,9 @@ def _create_staff_user(account, env):
         env,
         stdin=account.password + "\n",
     )
-
-
-def _give_recovery_codes(account, env):
-    from scripts.livesite import python
-
-    codes = recovery_codes(account)
-    python(["-c", SETUP_DJANGO + GIVE_RECOVERY_CODES, account.username, *codes], env, "codes")
+    if account not in NEWCOMERS:
+        codes = recovery_codes(account)
+        python(["-c", SETUP_DJANGO + GIVE_RECOVERY_CODES, account.username, *codes], env, "codes")
 
 
 SETUP_DJANGO = (
@@ -182,34 +179,21 @@ SETUP_DJANGO = (
 )
 
 
-@pytest.fixture(scope="session")
-def admin_account(site_url):
-    """An administrator (superuser): user accounts and the audit trail."""
-    return ADMIN
+def _account_fixture(account, description):
+    """A session fixture giving ``account``, made in the site's database with the site."""
+
+    def fixture(site_url):
+        return account
+
+    fixture.__doc__ = description
+    return pytest.fixture(scope="session")(fixture)
 
 
-@pytest.fixture(scope="session")
-def app_newcomer(site_url):
-    """A staff account with no second factor yet (enrols an authenticator app)."""
-    return APP_NEWCOMER
-
-
-@pytest.fixture(scope="session")
-def passkey_newcomer(site_url):
-    """A staff account with no second factor yet (enrols a passkey)."""
-    return PASSKEY_NEWCOMER
-
-
-@pytest.fixture(scope="session")
-def editor_account(site_url):
-    """The content editor's StaffAccount (username, password...) in the site's database."""
-    return EDITOR
-
-
-@pytest.fixture(scope="session")
-def reception_account(site_url):
-    """The receptionist's StaffAccount (enquiries only) in the site's database."""
-    return RECEPTION
+editor_account = _account_fixture(EDITOR, "The content editor (username, password...).")
+reception_account = _account_fixture(RECEPTION, "The receptionist (enquiries only).")
+admin_account = _account_fixture(ADMIN, "An administrator: user accounts and the audit trail.")
+app_newcomer = _account_fixture(APP_NEWCOMER, "No second factor yet: enrols an authenticator app.")
+passkey_newcomer = _account_fixture(PASSKEY_NEWCOMER, "No second factor yet: enrols a passkey.")
 
 
 @pytest.fixture(scope="session")

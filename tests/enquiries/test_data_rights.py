@@ -9,22 +9,16 @@ from io import StringIO
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.test import Client
 
 from pit_site.audit.models import Action, AuditEntry
 from pit_site.enquiries.models import ANONYMISED, Enquiry, Note
-from tests.conftest import make_staff, sign_in, soup
-from tests.enquiries.test_reception_admin import make_enquiry
+from tests.conftest import soup
+from tests.helpers import make_enquiry
 
 pytestmark = pytest.mark.django_db
 PAGE = "/admin/enquiries/enquiry/data-rights/"
 PHONE_FORMATS = ["01632 960555", "01632960555", "+44 1632 960555", "+441632960555",
                  "0044 1632 960 555", "(01632) 960-555"]  # fmt: skip
-
-
-@pytest.fixture
-def desk(db):
-    return sign_in(Client(), make_staff("rosa", "reception", "Rosa Reception"))
 
 
 @pytest.fixture

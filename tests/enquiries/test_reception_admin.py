@@ -9,36 +9,14 @@ from io import StringIO
 import pytest
 from django.apps import apps as django_apps
 from django.core.management import call_command
-from django.test import Client
 from django.utils import timezone
 
 from pit_site.enquiries.models import Enquiry, ExportRecord, Note, Status, StatusChange
-from tests.conftest import make_staff, sign_in, soup
+from tests.conftest import make_staff, soup
+from tests.helpers import make_enquiry
 
 pytestmark = pytest.mark.django_db
 LIST = "/admin/enquiries/enquiry/"
-
-
-def make_enquiry(**fields):
-    values = {
-        "name": "Pat Example", "email": "pat@example.org", "phone": "+441632960555",
-        "kind": "question", "condition": "Knee pain", "message": "Does it hurt?",
-        "consent_at": timezone.now(), "privacy_version": "test",
-    }  # fmt: skip
-    values.update(fields)
-    return Enquiry.objects.create(**values)
-
-
-@pytest.fixture
-def reception(db):
-    return make_staff("rosa", "reception", "Rosa Reception")
-
-
-@pytest.fixture
-def desk(reception):
-    client = Client()
-    sign_in(client, reception)
-    return client
 
 
 def test_list_shows_new_first_with_the_columns_reception_needs(desk):

@@ -5,35 +5,14 @@ import io
 
 import pytest
 from django.contrib.messages import get_messages
-from django.test import Client
 from django.utils import timezone
 
-from pit_site.enquiries.models import Enquiry, Note
-from tests.conftest import make_staff, sign_in, soup
+from pit_site.enquiries.models import Note
+from tests.conftest import soup
+from tests.helpers import make_enquiry
 
 pytestmark = pytest.mark.django_db
 LIST = "/admin/enquiries/enquiry/"
-
-
-def make_enquiry(**fields):
-    values = {
-        "name": "Pat Example", "email": "pat@example.org", "phone": "+447700900123",
-        "kind": "question", "consent_at": timezone.now(), "privacy_version": "test",
-    }  # fmt: skip
-    values.update(fields)
-    return Enquiry.objects.create(**values)
-
-
-@pytest.fixture
-def reception(db):
-    return make_staff("rosa", "reception", "Rosa Reception")
-
-
-@pytest.fixture
-def desk(reception):
-    client = Client()
-    sign_in(client, reception)
-    return client
 
 
 def messages_after(desk, data):
@@ -79,7 +58,9 @@ def test_the_empty_note_row_is_plainly_for_a_new_note(desk, reception):
 
 
 def test_csv_export_has_labels_plain_phone_numbers_and_the_spam_flag(desk, reception):
-    enquiry = make_enquiry(assigned_to=reception, suspected_spam="Sent 0.4 seconds after...")
+    enquiry = make_enquiry(
+        phone="+447700900123", assigned_to=reception, suspected_spam="Sent 0.4 seconds after..."
+    )
     formula = make_enquiry(phone="", name="+SUM(A1)")
     response = desk.post(LIST, {"action": "export_csv",
                                 "_selected_action": [enquiry.pk, formula.pk]})  # fmt: skip

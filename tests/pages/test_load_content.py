@@ -124,10 +124,10 @@ BAD_FILES = {
     "no-front-matter.md": ("Just text, no front matter.", "front matter is missing"),
     "unknown-kind.md": (
         "---\ntitle: T\nsummary: S\nkind: blog\n---\n",
-        "unknown kind 'blog'; use one of: page, faq, condition, section",
+        "kind: Value 'blog' is not a valid choice. Use one of: page, faq, condition, section.",
     ),
     "unknown-key.md": ("---\ntitle: T\nsummary: S\ntitel: typo\n---\n", "unknown front matter"),
-    "no-title.md": ("---\nsummary: S\n---\nBody", "title is missing"),
+    "no-title.md": ("---\nsummary: S\n---\nBody", "title: This field cannot be blank."),
     "bad-date.md": ("---\ntitle: T\nsummary: S\nlast_reviewed: soon\n---\n", "YYYY-MM-DD"),
     "bad-order.md": ("---\ntitle: T\nsummary: S\norder: first\n---\n", "order must be a whole"),
     "list-title.md": ("---\ntitle: [a, b]\nsummary: S\n---\n", "title must be text"),
@@ -136,14 +136,33 @@ BAD_FILES = {
     "admin.md": (PAGE.format(title="T"), "/admin/ is reserved"),
     "reviewer-no-date.md": (
         "---\ntitle: T\nsummary: S\nreviewer: Dr X\n---\n",
-        "reviewer is set but last_reviewed is missing",
+        "last_reviewed: Give the date of the review: a reviewer is named.",
     ),
-    "long-title.md": (f"---\ntitle: {'x' * 201}\nsummary: S\n---\n", "longer than 200"),
+    "long-title.md": (
+        f"---\ntitle: {'x' * 201}\nsummary: S\n---\n",
+        "title: Ensure this value has at most 200 characters (it has 201).",
+    ),
     "conditions/no-region.md": (
         "---\ntitle: T\nsummary: S\nkind: condition\nevidence: some\n---\n",
-        "region must be one of",
+        "region: Condition pages need a body region. Use one of: head-and-neck, shoulder-and-arm,",
     ),
-    "region-on-page.md": ("---\ntitle: T\nsummary: S\nregion: knee\n---\n", "only for kind"),
+    "region-on-page.md": (
+        "---\ntitle: T\nsummary: S\nregion: hip-and-knee\n---\n",
+        "region: Only condition pages have a body region; leave it empty.",
+    ),
+    "bad-status.md": (
+        "---\ntitle: T\nsummary: S\nstatus: live\n---\n",
+        "status: Value 'live' is not a valid choice. Use one of: draft, published.",
+    ),
+    "huge-order.md": (
+        f"---\ntitle: T\nsummary: S\norder: {10**20}\n---\n",
+        "order: Ensure this value is less than or equal to",
+    ),
+    "two-problems.md": (
+        f"---\ntitle: T\nsummary: {'s' * 301}\nkind: condition\nregion: hip-and-knee\n---\n",
+        "summary: Ensure this value has at most 300 characters (it has 301). evidence: Condition"
+        " pages need an evidence level.",
+    ),
 }
 
 
