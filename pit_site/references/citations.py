@@ -109,9 +109,13 @@ def _studies(match, text, register):
 
 
 def _study_line(ref):
-    people = f" ({ref.participants:,} people)" if ref.participants else ""
-    parts = [_end(escape(part)) for part in (ref.injected, ref.finding) if part]
-    return f"- **{escape(ref.short_label)}**{people}: {' '.join(parts)} [@{ref.key}]"
+    """"- **Wu 2017.** 49 people. What was injected. What it found. [@wu2017]": short
+    sentences, so the list reads as easily as the page around it."""
+    parts = [f"**{_end(escape(ref.short_label))}**"]
+    if ref.participants:
+        parts.append(f"{ref.participants:,} people.")
+    parts += [_end(escape(part)) for part in (ref.injected, ref.finding) if part]
+    return f"- {' '.join(parts)} [@{ref.key}]"
 
 
 def vancouver(ref):

@@ -54,6 +54,10 @@ def web_address(value):
 TEXT = {"blank": True, "validators": [one_line]}
 
 
+def _shorten(text, limit=40):
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
+
+
 class Reference(models.Model):
     key = models.CharField(
         max_length=60,
@@ -126,7 +130,7 @@ class Reference(models.Model):
     @property
     def short_label(self):
         """How lists name it: "Wu 2017", "Cleveland Clinic" (the journal if no authors)."""
-        first = self.authors.split(",")[0].strip() or self.journal or self.title[:40]
+        first = self.authors.split(",")[0].strip() or self.journal or _shorten(self.title)
         words = first.split()
         if len(words) > 1 and re.fullmatch(r"[A-Z]{1,3}", words[-1]):
             first = " ".join(words[:-1])  # "Wu YT" -> "Wu"
