@@ -6,6 +6,7 @@ from django.utils.safestring import mark_safe
 
 from pit_site.pages.rendering import sanitise
 
+from .bibliography import FILE_FIELDS
 from .citations import cites_directly, pages_citing, vancouver
 from .models import CheckStatus, Reference
 
@@ -19,7 +20,7 @@ BADGES = {
 class ReferenceAdminForm(forms.ModelForm):
     class Meta:
         model = Reference
-        exclude = []
+        fields = FILE_FIELDS  # what editors write; the link check is the command's
 
     def clean_key(self):
         key = self.cleaned_data["key"]
@@ -47,8 +48,20 @@ class ReferenceAdmin(admin.ModelAdmin):
         (None, {"fields": ["key", "study_type", "as_shown", "cited_by"]}),
         (
             "Source",
-            {"fields": ["authors", "year", "title", "journal", "volume", "pages", "doi", "pmid",
-                        "url", "last_checked"]},
+            {
+                "fields": [
+                    "authors",
+                    "year",
+                    "title",
+                    "journal",
+                    "volume",
+                    "pages",
+                    "doi",
+                    "pmid",
+                    "url",
+                    "last_checked",
+                ]
+            },
         ),  # fmt: skip
         ("For patients", {"fields": ["participants", "injected", "finding"]}),
         ("Link check", {"fields": ["link_check", "redirect_target", "checked_at"]}),

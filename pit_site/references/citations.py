@@ -109,7 +109,7 @@ def _studies(match, text, register):
 
 
 def _study_line(ref):
-    """"- **Wu 2017.** 49 people. What was injected. What it found. [@wu2017]": short
+    """ "- **Wu 2017.** 49 people. What was injected. What it found. [@wu2017]": short
     sentences, so the list reads as easily as the page around it."""
     parts = [f"**{_end(escape(ref.short_label))}**"]
     if ref.participants:

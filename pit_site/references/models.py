@@ -105,7 +105,9 @@ class Reference(models.Model):
         max_length=300, help_text="One line in plain words: what it found.", **TEXT
     )
     last_checked = models.DateField(
-        null=True, blank=True, help_text="When someone last checked these details against the source."
+        null=True,
+        blank=True,
+        help_text="When someone last checked these details against the source.",
     )
     # Written by manage.py check_references, never by editors or content files.
     check_status = models.CharField(

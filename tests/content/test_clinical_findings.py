@@ -23,7 +23,8 @@ WHO_SHOULD_NOT = "/safety/#who-should-not-have-pit"
 def html(path):
     values = PAGES[path]
     return BeautifulSoup(
-        render_markdown(values["body"], faq=values["kind"] == Kind.FAQ, register=REGISTER), "html.parser"
+        render_markdown(values["body"], faq=values["kind"] == Kind.FAQ, register=REGISTER),
+        "html.parser",
     )
 
 

@@ -29,7 +29,9 @@ PAGES_WITH_CLAIMS = {
 
 def parsed(file):
     values = parse_file(file, ROOT)
-    return values, render_markdown(values["body"], faq=values["kind"] == Kind.FAQ, register=REGISTER)
+    return values, render_markdown(
+        values["body"], faq=values["kind"] == Kind.FAQ, register=REGISTER
+    )
 
 
 @pytest.mark.parametrize("file", FILES, ids=lambda f: str(f.relative_to(ROOT)))

@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 from pit_site.pagecache import VERSION_KEY
 from pit_site.pages.models import Page
 from pit_site.pages.rendering import RenderError, render_markdown
+from pit_site.references.bibliography import FILE_FIELDS
 from pit_site.references.citations import vancouver
 from pit_site.references.models import Reference
 from tests.conftest import make_staff, sign_in, soup
@@ -59,7 +60,8 @@ def test_an_unknown_key_is_an_error_naming_it():
 
 
 @pytest.mark.parametrize(
-    "text", ["[@Wu2017]", "[@wu 2017]", "[@<script>]", "[@wu2017;; @lin2020]", "[@" + "x" * 300 + "]"]
+    "text",
+    ["[@Wu2017]", "[@wu 2017]", "[@<script>]", "[@wu2017;; @lin2020]", "[@" + "x" * 300 + "]"],
 )
 def test_a_malformed_citation_is_a_clear_error(text):
     try:
@@ -156,10 +158,7 @@ def test_reception_cannot_see_the_register(client):
     assert "references" not in client.get("/admin/").content.decode().lower()
 
 
-EDITABLE = [
-    "key", "study_type", "authors", "year", "title", "journal", "volume", "pages", "doi", "pmid",
-    "url", "participants", "injected", "finding", "last_checked",
-]  # fmt: skip
+EDITABLE = FILE_FIELDS
 
 
 def soup_of(markdown):
