@@ -60,8 +60,9 @@ class PageAdminForm(forms.ModelForm):
             "body": "Markdown. Start sections with ## headings. To add an image, drag it into "
             "the text or paste it (JPEG, PNG or WebP): it is uploaded and put on its own line "
             f"as ![{ALT_PLACEHOLDER}](address), with those words selected: type what the "
-            "image shows in their place. Every image needs this alt text. References: "
-            "text[^name] and, at the end, [^name]: the reference.",
+            "image shows in their place. Every image needs this alt text. References: cite "
+            "the register (References in the admin) by key, text[@wu2017], or several as "
+            "[@wu2017; @lin2020]; the numbered list is added at the end.",
         }
 
     def __init__(self, *args, **kwargs):
