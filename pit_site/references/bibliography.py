@@ -10,12 +10,12 @@ record and never go into the file.
 import datetime
 import hashlib
 import json
-from dataclasses import dataclass, field
 
 import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from pit_site.pages.content import LoadReport
 from pit_site.pages.export import _write_atomically
 
 from .models import Reference
@@ -31,15 +31,6 @@ HEADER = (
     "# manage.py export_content writes this file: one entry per reference, sorted by key.\n"
 )
 MAX_FILE_BYTES = 1_000_000
-
-
-@dataclass
-class BibliographyReport:
-    created: list = field(default_factory=list)
-    updated: list = field(default_factory=list)
-    unchanged: list = field(default_factory=list)
-    conflicts: list = field(default_factory=list)
-    errors: list = field(default_factory=list)  # (where, message)
 
 
 def file_values(reference):
@@ -124,7 +115,7 @@ def _messages(error):
 
 def load_bibliography(root, *, force=False):
     """Load ``root``/bibliography.yaml into the register (nothing if there is no such file)."""
-    report = BibliographyReport()
+    report = LoadReport()  # with keys for names
     file = root / FILE_NAME
     if not file.is_file():
         return report
