@@ -169,3 +169,28 @@ def soup_html(html):
     from bs4 import BeautifulSoup
 
     return BeautifulSoup(html, "html.parser")
+
+
+def test_the_evidence_page_lists_the_register_by_kind_and_follows_its_changes():
+    evidence = Page.objects.get(path="evidence")
+    pilots = soup_html(evidence.body_html).find(id="pilot-studies").find_next("ul")
+    assert "Conaway 2020." in pilots.get_text() and "18 people." in pilots.get_text()
+    new = Reference.objects.create(
+        key="new2026", study_type="pilot", authors="New A", year=2026, title="A new pilot",
+        url="https://example.org/new", finding="A finding in plain words",
+    )  # fmt: skip
+    assert "A finding in plain words." in Page.objects.get(path="evidence").body_html
+    new.delete()
+    assert "A finding in plain words" not in Page.objects.get(path="evidence").body_html
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{{ studies.opinions }}", "There is no kind of study {{ studies.opinions }}"),
+        ("Listed: {{ studies.review }}", "on a line of its own"),
+    ],
+)
+def test_a_bad_studies_list_is_a_clear_error(text, message):
+    with pytest.raises(RenderError, match=message):
+        render_markdown(text)
