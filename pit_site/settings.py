@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "pit_site.audit",
     "pit_site.clinic",
     "pit_site.pages",
+    "pit_site.references",
     "pit_site.enquiries",
     "pit_site.search",
     "pit_site.feedback",

@@ -72,8 +72,9 @@ class PageAdminForm(forms.ModelForm):
             "the text or paste it (JPEG, PNG or WebP): it is uploaded and put on its own line "
             f"as ![{ALT_PLACEHOLDER}](address), with those words selected: type what the "
             "image shows in their place. Every image needs this alt text. For a caption, add "
-            'it in quotes after the address: ![alt](address "Caption"). References: '
-            "text[^name] and, at the end, [^name]: the reference.",
+            'it in quotes after the address: ![alt](address "Caption"). References: cite '
+            "the register (References in the admin) by key, text[@wu2017], or several as "
+            "[@wu2017; @lin2020]; the numbered list is added at the end.",
         }
 
     def __init__(self, *args, **kwargs):

@@ -170,17 +170,24 @@ def fill_clinic_details(text, clinic=None):
     return CLINIC_DETAIL_RE.sub(one, text)
 
 
-def render_markdown(text, *, faq=False, clinic=None):
+def render_markdown(text, *, faq=False, clinic=None, register=None):
     """Render Markdown to sanitised HTML. With ``faq``, each ``##`` becomes a <details>.
 
-    Clinic details in the text come from ``clinic`` (see fill_clinic_details). Raises
-    RenderError, with a message for the editor, for an unknown clinic detail, or for text too
+    Clinic details in the text come from ``clinic`` (see fill_clinic_details), citations from
+    ``register`` (see pit_site.references.citations). Raises RenderError, with a message for
+    the editor, for an unknown clinic detail or citation, or for text too
     long or convoluted to render (check_complexity), that takes more than the CPU limit, or
     that the library fails on.
     """
     if not text:
         return ""
     text = fill_clinic_details(text, clinic)
+    from pit_site.references.citations import CitationError, cite
+
+    try:
+        text = cite(text, register)
+    except CitationError as error:
+        raise RenderError(str(error)) from None
     kind, value = render_pool.render(text, faq)
     if kind == "html":
         from .pictures import responsive_figures  # not in the render worker: it needs Django

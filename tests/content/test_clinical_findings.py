@@ -9,8 +9,10 @@ from django.conf import settings
 from pit_site.pages.content import parse_file
 from pit_site.pages.models import Kind
 from pit_site.pages.rendering import render_markdown
+from pit_site.references.bibliography import file_register
 
 ROOT = settings.CONTENT_DIR
+REGISTER = file_register(ROOT)
 PAGES = {
     values["path"]: values
     for values in (parse_file(file, ROOT) for file in sorted(ROOT.rglob("*.md")))
@@ -21,7 +23,8 @@ WHO_SHOULD_NOT = "/safety/#who-should-not-have-pit"
 def html(path):
     values = PAGES[path]
     return BeautifulSoup(
-        render_markdown(values["body"], faq=values["kind"] == Kind.FAQ), "html.parser"
+        render_markdown(values["body"], faq=values["kind"] == Kind.FAQ, register=REGISTER),
+        "html.parser",
     )
 
 
@@ -111,12 +114,12 @@ def test_the_punctured_lung_risk_is_on_the_safety_page_and_the_aftercare_urgent_
 )
 def test_pages_describing_conaway_2020_say_where_its_injections_went(path):
     body = PAGES[path]["body"]
-    assert "[^conaway2020]" in body
+    assert re.search(r"\[@[^\]]*\bconaway2020\b", body)
     assert "thigh" in body and "back of the knee" in body
 
 
 def test_yelland_2011_is_described_with_the_solution_it_used():
-    citing = [p for p, v in PAGES.items() if re.search(r"\[\^yelland2011\](?!:)", v["body"])]
+    citing = [p for p, v in PAGES.items() if re.search(r"\[@[^\]]*\byelland2011\b", v["body"])]
     assert citing
     for path in citing:
         assert "20% glucose" in PAGES[path]["body"] and "lignocaine" in PAGES[path]["body"], path

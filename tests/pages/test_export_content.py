@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 
 from pit_site.pages.export import export_content, path_to_file, serialize
 from pit_site.pages.models import CONTENT_FIELDS, Kind, Page, Status
+from pit_site.references.models import Reference
 from tests.conftest import sign_in
 from tests.pages.test_page_admin import form_data
 
@@ -48,8 +49,9 @@ def reload_into_empty_db(root):
 
 @pytest.fixture
 def shipped():
-    """The database holding exactly the shipped content/ folder."""
+    """The database holding exactly the shipped content/ folder, its bibliography included."""
     Page.objects.all().delete()
+    Reference.objects.all().delete()
     out, _ = run("load_content", "--dir", str(settings.CONTENT_DIR))
     assert "0 errors" in out
     return Page.objects.count()
@@ -57,7 +59,7 @@ def shipped():
 
 def test_exporting_the_shipped_content_reproduces_it_byte_for_byte(shipped, tmp_path):
     out, err = run("export_content", "--dir", str(tmp_path / "out"))
-    assert out.strip() == f"{shipped} written, 0 unchanged"
+    assert out.strip() == f"{shipped + 1} written, 0 unchanged"  # and bibliography.yaml
     assert err == ""
     assert files(tmp_path / "out") == files(settings.CONTENT_DIR)
 
@@ -110,7 +112,10 @@ def test_load_after_export_sees_no_conflicts_and_keeps_edit_times(shipped, tmp_p
     run("export_content", "--dir", str(tmp_path))
     assert dict(Page.objects.values_list("path", "updated_at")) == times
     out, err = run("load_content", "--dir", str(tmp_path))
-    assert out.strip() == f"0 created, 0 updated, {shipped} unchanged, 0 conflicts, 0 errors"
+    assert out.strip().splitlines() == [
+        f"references: 0 created, 0 updated, {Reference.objects.count()} unchanged, 0 conflicts",
+        f"0 created, 0 updated, {shipped} unchanged, 0 conflicts, 0 errors",
+    ]
     assert err == ""
     assert dict(Page.objects.values_list("path", "updated_at")) == times
 
@@ -235,14 +240,14 @@ def test_unchanged_files_are_not_rewritten(shipped, tmp_path):
         os.utime(file, (old, old))
 
     out, _ = run("export_content", "--dir", str(tmp_path))
-    assert out.strip() == f"0 written, {shipped} unchanged"
+    assert out.strip() == f"0 written, {shipped + 1} unchanged"  # and bibliography.yaml
     assert {file.stat().st_mtime for file in tmp_path.rglob("*.md")} == {old}
 
     page = Page.objects.get(path="faqs")
     page.summary = "Changed in the admin: " + page.summary
     page.save()
     out, _ = run("export_content", "--dir", str(tmp_path))
-    assert out.strip() == f"1 written, {shipped - 1} unchanged"
+    assert out.strip() == f"1 written, {shipped} unchanged"  # the rest and bibliography.yaml
     changed = {f.relative_to(tmp_path).as_posix() for f in tmp_path.rglob("*") if f.is_file()}
     assert changed == set(files(settings.CONTENT_DIR))  # no temp files left behind
     assert (tmp_path / "faqs.md").stat().st_mtime != old
@@ -251,6 +256,7 @@ def test_unchanged_files_are_not_rewritten(shipped, tmp_path):
 
 def test_files_are_never_deleted_and_stay_where_they_are(tmp_path):
     Page.objects.all().delete()
+    Reference.objects.all().delete()  # no bibliography.yaml either
     Page.objects.create(path="guides", title="Guides", summary=SUMMARY)
     (tmp_path / "old-page.md").write_text("---\ntitle: Old\nsummary: S\n---\n")
     export_content(tmp_path)
@@ -269,6 +275,7 @@ def test_dir_that_is_a_file_is_a_clear_error_and_a_missing_dir_is_created(tmp_pa
     with pytest.raises(CommandError, match="is not a folder"):
         call_command("export_content", "--dir", str(tmp_path / "file.md"))
     Page.objects.all().delete()
+    Reference.objects.all().delete()
     Page.objects.create(path="", title="Home", summary=SUMMARY)
     run("export_content", "--dir", str(tmp_path / "new" / "content"))
     assert sorted(files(tmp_path / "new" / "content")) == ["index.md"]

@@ -7,6 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from pit_site.pages.models import Page
+from pit_site.references.models import Reference
 
 pytestmark = pytest.mark.django_db
 
@@ -25,8 +26,9 @@ def files(root):
 
 @pytest.fixture
 def exported(tmp_path):
-    """Three pages exported to tmp_path, plus a non-page Markdown file."""
+    """Three pages exported to tmp_path, plus a non-page Markdown file (no bibliography)."""
     Page.objects.all().delete()
+    Reference.objects.all().delete()
     for path in ["fees", "guides", "guides/first"]:
         Page.objects.create(path=path, title=path, summary=SUMMARY, status="published")
     export(tmp_path)

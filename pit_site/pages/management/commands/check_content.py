@@ -9,6 +9,7 @@ from pit_site.pages.models import Kind
 from pit_site.pages.quality import content_problems
 from pit_site.pages.readability import prose_text, reading_grade
 from pit_site.pages.rendering import RenderError, render_markdown
+from pit_site.references.bibliography import file_register
 
 
 class Command(BaseCommand):
@@ -20,6 +21,10 @@ class Command(BaseCommand):
     def handle(self, *args, dir, **options):
         root = Path(dir)
         failures = 0
+        try:
+            register = file_register(root)  # citations are checked against the folder's file
+        except ValueError as error:
+            raise CommandError(str(error)) from None
         self.stdout.write(f"{'page':<40} {'grade':>5} {'words':>6}")
         for file in sorted(root.rglob("*.md"), key=lambda f: str(f.relative_to(root))):
             try:
@@ -29,7 +34,9 @@ class Command(BaseCommand):
                 self.stderr.write(f"error: {file.relative_to(root)}: {error}")
                 continue
             try:
-                html = render_markdown(values["body"], faq=values["kind"] == Kind.FAQ)
+                html = render_markdown(
+                    values["body"], faq=values["kind"] == Kind.FAQ, register=register
+                )
             except RenderError as error:
                 failures += 1
                 self.stderr.write(f"error: {file.relative_to(root)}: {error}")

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from pit_site.pages.export import export_content
 from pit_site.pages.models import Page
+from pit_site.references.bibliography import export_bibliography
 
 
 class Command(BaseCommand):
@@ -31,8 +32,11 @@ class Command(BaseCommand):
         try:
             root.mkdir(parents=True, exist_ok=True)
             report = export_content(root, prune=prune)
+            written, unchanged = export_bibliography(root.resolve())
         except OSError as error:
             raise CommandError(f"could not write to {root}: {error}") from None
+        report.written += written
+        report.unchanged += unchanged
         for name in report.written:
             if options["verbosity"] >= 2:
                 self.stdout.write(f"written: {name}")
