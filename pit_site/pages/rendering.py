@@ -37,7 +37,7 @@ import nh3
 from django.utils.html import strip_tags
 from django.utils.text import slugify
 
-from . import render_pool
+from . import glossary, render_pool
 
 ALLOWED_TAGS = {
     "a", "abbr", "blockquote", "br", "caption", "code", "dd", "del", "details", "div",
@@ -213,7 +213,7 @@ def render_in_process(text, *, faq=False):
     html = FOOTNOTES_RE.sub(
         '<div class="footnote"><h2 id="references">References</h2>', html, count=1
     )
-    html = sanitise(html)
+    html = glossary.link_terms(sanitise(html))
     html = TABLE_OPEN_RE.sub(lambda m: TABLE_WRAPPER + m.group(0), html)
     return html.replace("</table>", "</table></div>")
 
