@@ -8,7 +8,7 @@ sanitiser like the rest of the page.
 import html
 import re
 
-MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]()#!|{}~])")
+MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]()#!|{}])")
 # (Clinician field, the question on the team page, the job in a clinician's own entry)
 ROLES = (
     ("assesses", "Who assesses you", "assesses patients"),

@@ -438,22 +438,22 @@ class Regulator(models.TextChoices):
 REGISTERS = {
     Regulator.GMC: (
         "https://www.gmc-uk.org/registration-and-licensing/the-medical-register",
-        re.compile(r"\d{7}"),
+        re.compile(r"[0-9]{7}"),
         "a GMC number is 7 digits, e.g. 1234567",
     ),
     Regulator.HCPC: (
         "https://www.hcpc-uk.org/check-the-register/",
-        re.compile(r"[A-Z]{2,3}\d{5,6}"),
+        re.compile(r"[A-Z]{2,3}[0-9]{5,6}"),
         "an HCPC number is 2 or 3 letters then 5 or 6 digits, e.g. PH123456",
     ),
     Regulator.NMC: (
         "https://www.nmc.org.uk/registration/search-the-register/",
-        re.compile(r"\d{2}[A-Z]\d{4}[A-Z]"),
+        re.compile(r"[0-9]{2}[A-Z][0-9]{4}[A-Z]"),
         "an NMC PIN is 2 digits, a letter, 4 digits and a letter, e.g. 12A3456E",
     ),
     Regulator.GPHC: (
         "https://www.pharmacyregulation.org/registers",
-        re.compile(r"\d{7}"),
+        re.compile(r"[0-9]{7}"),
         "a GPhC number is 7 digits, e.g. 2012345",
     ),
 }
