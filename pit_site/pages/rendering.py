@@ -18,6 +18,8 @@ Clinic details that belong in a page's text (how much dextrose a session involve
 emergency equipment the clinic keeps) are written as ``{{ clinic.name_of_detail }}`` and
 filled in from the clinic's details before rendering, so they go through the same
 sanitiser. ``Clinic.markdown_details`` says which exist; an unknown one is a RenderError.
+After sanitising, ``glossary.link_terms`` links the first use of each research word to the
+glossary page.
 
 Python-Markdown (and html5ever inside nh3) take quadratic time or recurse on some
 pathological input, such as thousands of unclosed ``[`` or lists nested hundreds deep.
