@@ -100,8 +100,8 @@ def course_cost(clinic):
     lines = [f"- **{n} session{'s' if n > 1 else ''}:** {_sum(first, later, n)}" for n in sizes]
     usual = f"{low}" if low == high else f"{low} to {high}"
     return (
-        f"Many people have {usual} sessions in all. This is what that costs, counting the "
-        "first appointment:\n\n" + "\n".join(lines)
+        f"Our usual course is {usual} sessions in all, counting the first appointment. This "
+        "is what that costs:\n\n" + "\n".join(lines)
     )
 
 

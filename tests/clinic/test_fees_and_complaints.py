@@ -18,7 +18,7 @@ FEES = "{{ clinic.fee_table }}\n\n{{ clinic.course_cost }}"
 def test_the_shipped_fees_give_a_worked_example_marked_as_an_example():
     html = render_markdown(FEES)
     assert "<td>£150</td>" in html and "<td>£90</td>" in html and "<td>£75</td>" in html
-    assert "Many people have 3 to 6 sessions in all." in html
+    assert "Our usual course is 3 to 6 sessions in all" in html
     assert "£150 for the first appointment, plus 2 follow-ups at £90, comes to <strong>£330" in html
     assert "plus 5 follow-ups at £90, comes to <strong>£600</strong>" in html
     assert html.count(FEES_NOTE.strip("*")) == 2
@@ -31,7 +31,7 @@ def test_the_example_follows_the_clinics_own_fees():
     )  # fmt: skip
     html = render_markdown(FEES, clinic=clinic)
     assert "<td>£1,200.50</td>" in html and "if we do not treat you" not in html
-    assert "Many people have 2 sessions in all." in html
+    assert "Our usual course is 2 sessions in all" in html
     assert "plus 1 follow-up at £85, comes to <strong>£1,285.50</strong>" in html
     assert "Example fees" not in html
     clinic.sessions_low = clinic.sessions_high = 1
