@@ -20,7 +20,7 @@ TERMS = {
     "case-series": r"case series",
     "systematic-review": r"systematic reviews?",
     "meta-analysis": r"meta-analys[ei]s",
-    "control-group": r"control groups?",
+    "control-group": r"(?:control|comparison) groups?",
     "placebo": r"placebos?",
     "bias": r"bias(?:ed)?",
     "off-label": r"off-label",
