@@ -264,7 +264,7 @@ def test_the_page_cache_skips_the_sites_own_paths_and_content_may_not_use_them(s
         assert app.key(environ) is None, segment
         with pytest.raises(ContentError, match="reserved"):
             check_url_path(f"{segment}/page")
-    assert pagecache.PUBLIC_MODELS == ("pages.Page", "clinic.Clinic")
+    assert pagecache.PUBLIC_MODELS == ("pages.Page", "clinic.Clinic", "clinic.Clinician")
 
 
 # --- The database down ----------------------------------------------------------------------

@@ -8,6 +8,7 @@ sanitiser like the rest of the page.
 import html
 import re
 
+PHOTO_WIDTH = 240  # pixels, on every screen
 MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]()#!|{}])")
 # (Clinician field, the question on the team page, the job in a clinician's own entry)
 ROLES = (
@@ -32,10 +33,7 @@ def team(clinicians):
 def _clinician(person):
     parts = [f"### {plain(person.name)}"]
     if person.photo:
-        parts.append(
-            f'<img src="{html.escape(person.photo.url)}" alt="{html.escape(person.photo_alt)}" '
-            f'width="{person.photo_width or ""}" height="{person.photo_height or ""}">'
-        )
+        parts.append(_photo(person))
     parts.append(f"**{plain(person.role)}**")
     regulator = person.get_regulator_display().split(":")[0]
     registration = f"Registered with the {regulator}, number {plain(person.registration_number)}."
@@ -49,6 +47,17 @@ def _clinician(person):
     if jobs:
         parts.append(f"At our clinic: {_and(jobs)}.")
     return "\n\n".join(parts)
+
+
+def _photo(person):
+    """The photo shown at most PHOTO_WIDTH pixels wide (the stored copy may be larger)."""
+    width, height = person.photo_width or PHOTO_WIDTH, person.photo_height or PHOTO_WIDTH
+    if width > PHOTO_WIDTH:
+        width, height = PHOTO_WIDTH, round(height * PHOTO_WIDTH / width)
+    return (
+        f'<img src="{html.escape(person.photo.url)}" alt="{html.escape(person.photo_alt)}" '
+        f'width="{width}" height="{height}">'
+    )
 
 
 def team_roles(clinicians):

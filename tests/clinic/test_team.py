@@ -190,6 +190,12 @@ def test_a_photo_is_checked_cleaned_and_shown_with_its_description(
     assert image["src"].startswith("/media/team/") and image["src"].endswith(".png")
     assert "me.png" not in image["src"]  # stored under a name the server chose
 
+    data = clinic_form_data()
+    data["clinicians-0-photo"] = SimpleUploadedFile("big.jpg", png((960, 1200), "JPEG"))
+    assert admin_client.post(CHANGE_URL, data).status_code == 302
+    image = prose(client, "/team/").select_one("img")
+    assert (image["width"], image["height"]) == ("240", "300")  # shown small, same shape
+
 
 @pytest.mark.parametrize(
     ("content", "message"),
