@@ -50,7 +50,7 @@ setup: $(VENV)/.installed secret-key staticfiles/staticfiles.json ## Create .ven
 
 # Re-render stored pages only when the renderer (or a package it uses) changed.
 .stamp-render: $(wildcard pit_site/pages/render*.py) pit_site/pages/readability.py pit_site/pages/models.py \
-		pit_site/pages/pictures.py pit_site/pages/figures.py pit_site/references/citations.py \
+		pit_site/pages/pictures.py pit_site/pages/figures.py pit_site/pages/glossary.py pit_site/references/citations.py \
 		$(VENV)/.installed
 	@$(LOCAL_ENV) $(BIN)/python manage.py render_pages -v 0
 	@touch $@

@@ -49,7 +49,7 @@ LOCAL_ENTRIES = 256  # per process, in front of the shared cache
 # so an unpublished or edited page is never shown from their copy.
 BROWSER_CACHE_CONTROL = "public, no-cache"
 # The models whose rows public pages show: a change to one changes public output.
-PUBLIC_MODELS = ("pages.Page", "clinic.Clinic", "references.Reference")
+PUBLIC_MODELS = ("pages.Page", "clinic.Clinic", "clinic.Clinician", "references.Reference")
 
 
 def mark_public(response):

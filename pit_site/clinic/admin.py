@@ -1,12 +1,52 @@
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 
-from .models import Clinic
+from pit_site.pages.images import ImageRejected, clean_image
+
+from .models import Clinic, Clinician
+
+
+class ClinicianForm(forms.ModelForm):
+    class Meta:
+        model = Clinician
+        fields = [
+            "order", "name", "role", "regulator", "registration_number", "duties",
+            "assesses", "prescribes", "injects", "photo", "photo_alt",
+        ]  # fmt: skip
+
+    def clean_photo(self):
+        """A new photo is checked and re-encoded like page images (no location or camera
+        data is kept); the stored one is left as it is."""
+        upload = self.cleaned_data["photo"]
+        if upload and hasattr(upload, "content_type"):
+            try:
+                return clean_image(upload)
+            except ImageRejected as rejection:
+                raise forms.ValidationError(str(rejection)) from None
+        return upload
+
+
+class ClinicianInline(admin.StackedInline):
+    model = Clinician
+    form = ClinicianForm
+    extra = 0
+    verbose_name = "clinician on the team page"
+    verbose_name_plural = "Team: the clinicians patients see on the team page"
+    fields = [
+        ("order", "name"),
+        "role",
+        ("regulator", "registration_number"),
+        "duties",
+        ("assesses", "prescribes", "injects"),
+        ("photo", "photo_alt"),
+    ]
 
 
 @admin.register(Clinic)
 class ClinicAdmin(admin.ModelAdmin):
+    inlines = [ClinicianInline]
     fieldsets = [
         (
             "Clinic",
@@ -26,14 +66,13 @@ class ClinicAdmin(admin.ModelAdmin):
                     "emergency_equipment",
                     "emergency_training",
                     "session_interval",
-                    ("sessions_low", "sessions_high"),
                     "review_after_sessions",
                     "safety_details_confirmed",
                 ],
             },
         ),
         (
-            "Registration, complaints and support shown on the About page",
+            "Registration, complaints, support and team (About, team and complaints pages)",
             {
                 "description": "The shipped values are demo values, marked as such to patients "
                 "until you replace them and tick the box below.",
@@ -47,6 +86,21 @@ class ClinicAdmin(admin.ModelAdmin):
                     "chaperones",
                     "language_support",
                     "governance_details_confirmed",
+                ],
+            },
+        ),
+        (
+            "Fees shown on the fees page",
+            {
+                "description": "The fee table and a worked example of what a usual course "
+                "costs are built from these. The shipped values are examples: replace with "
+                "your own and tick the box below.",
+                "fields": [
+                    ("fee_first_appointment", "first_appointment_minutes"),
+                    ("fee_follow_up", "follow_up_minutes"),
+                    "fee_assessment_only",
+                    ("sessions_low", "sessions_high"),
+                    "fees_confirmed",
                 ],
             },
         ),

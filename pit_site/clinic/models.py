@@ -14,18 +14,19 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, validate_email
 from django.db import models
 
-from . import contact_copy
+from . import contact_copy, governance_text
 
 CACHE_KEY = "clinic:details"
 DEMO_MARK = "(demo value)"
 DEMO_NOTE = "*Demo details: the clinic has not yet confirmed these.*"
+FEES_NOTE = "*Example fees for this demo website: the clinic has not yet set its own.*"
 GRAMS = {"max_digits": 4, "decimal_places": 1, "null": True, "blank": True}
 GRAM_LIMITS = [MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal("100"))]
-SESSIONS = {
-    "null": True,
-    "blank": True,
-    "validators": [MinValueValidator(1), MaxValueValidator(30)],
-}
+MONEY_LIMITS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("10000"))]
+MONEY = {"max_digits": 7, "decimal_places": 2, "null": True, "blank": True,
+         "validators": MONEY_LIMITS}  # fmt: skip
+MINUTES_LIMITS = [MinValueValidator(5), MaxValueValidator(480)]
+SESSION_LIMITS = [MinValueValidator(1), MaxValueValidator(30)]
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 CONTROL_EXCEPT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 
@@ -148,21 +149,15 @@ class Clinic(models.Model):
         help_text='How far apart sessions usually are, as patients read it after "Sessions are '
         'usually …": e.g. "about a week" or "one to two weeks". The shipped value is a demo.',
     )
-    sessions_low = models.PositiveSmallIntegerField(
-        "usual number of sessions, from",
-        default=3,
-        help_text="The shipped 3 to 8 is a demo range, from what other clinics say.",
-        **SESSIONS,
-    )
-    sessions_high = models.PositiveSmallIntegerField(
-        "usual number of sessions, up to", default=8, **SESSIONS
-    )
+    # How many sessions a usual course has: sessions_low/sessions_high, with the fees below.
     review_after_sessions = models.PositiveSmallIntegerField(
         "review after (sessions)",
         default=3,
         help_text="After how many sessions you and the patient decide together whether PIT is "
         "helping. The shipped 3 is a demo value.",
-        **SESSIONS,
+        null=True,
+        blank=True,
+        validators=SESSION_LIMITS,
     )
     safety_details_confirmed = models.BooleanField(
         default=False,
@@ -237,8 +232,58 @@ class Clinic(models.Model):
     governance_details_confirmed = models.BooleanField(
         default=False,
         help_text="Tick once the registration, insurance, complaints, chaperone and language "
-        "details above are the clinic's own. Until then, patients see them marked as demo "
-        "values.",
+        "details above, and the team below, are the clinic's own. Until then, patients see "
+        "them marked as demo values.",
+    )
+
+    # The fee table and the usual length of a course, for the fees page's worked example.
+    fee_first_appointment = models.DecimalField(
+        "first appointment fee (£)",
+        default=Decimal("150"),
+        help_text="Assessment and, if you both agree, the first treatment. The shipped £150 is "
+        "an example: replace with your own.",
+        **MONEY,
+    )
+    first_appointment_minutes = models.PositiveSmallIntegerField(
+        default=60, null=True, blank=True, validators=MINUTES_LIMITS
+    )
+    fee_follow_up = models.DecimalField(
+        "follow-up session fee (£)",
+        default=Decimal("90"),
+        help_text="Each later treatment session. The shipped £90 is an example.",
+        **MONEY,
+    )
+    follow_up_minutes = models.PositiveSmallIntegerField(
+        default=30, null=True, blank=True, validators=MINUTES_LIMITS
+    )
+    fee_assessment_only = models.DecimalField(
+        "assessment only fee (£)",
+        default=Decimal("75"),
+        help_text="What a first appointment costs when PIT is not right and no treatment is "
+        "given. Leave empty if it costs the same. The shipped £75 is an example.",
+        **MONEY,
+    )
+    sessions_low = models.PositiveSmallIntegerField(
+        "usual course, from (sessions)",
+        default=3,
+        null=True,
+        blank=True,
+        validators=SESSION_LIMITS,
+        help_text="The fewest treatment sessions a usual course has, counting the first "
+        "appointment. The shipped 3 to 6 is an example.",
+    )
+    sessions_high = models.PositiveSmallIntegerField(
+        "usual course, up to (sessions)",
+        default=6,
+        null=True,
+        blank=True,
+        validators=SESSION_LIMITS,
+        help_text="The most treatment sessions a usual course has, counting the first one.",
+    )
+    fees_confirmed = models.BooleanField(
+        default=False,
+        help_text="Tick once the fees and course length above are the clinic's own. Until "
+        "then, patients see them marked as example fees.",
     )
 
     class Meta:
@@ -263,17 +308,8 @@ class Clinic(models.Model):
         return [a for a in self.notification_address_list if _is_email(a)]
 
     def clean(self):
-        for low_field, high_field in (
-            ("dextrose_grams_low", "dextrose_grams_high"),
-            ("sessions_low", "sessions_high"),
-        ):
-            low, high = getattr(self, low_field), getattr(self, high_field)
-            if (low is None) != (high is None):
-                raise ValidationError(
-                    {high_field: "Give both ends of the range, or leave both empty."}
-                )
-            if low is not None and high is not None and low > high:
-                raise ValidationError({high_field: "This must be at least the first figure."})
+        _check_range(self.dextrose_grams_low, self.dextrose_grams_high, "dextrose_grams_high")
+        _check_range(self.sessions_low, self.sessions_high, "sessions_high")
         for address in self.notification_address_list:
             if not _is_email(address):
                 raise ValidationError(
@@ -292,7 +328,12 @@ class Clinic(models.Model):
             amount = high_text if low == high else f"{low_text} to {high_text}"
             dextrose = f"{amount} {unit}{mark}"
         safety, governance = self.safety_details_confirmed, self.governance_details_confirmed
+        team = self.team()
         return {"dextrose_per_session": dextrose}, {
+            "team": _demo(governance_text.team(team), governance),
+            "team_roles": _demo(governance_text.team_roles(team), governance),
+            "fee_table": _demo(governance_text.fee_table(self), self.fees_confirmed, FEES_NOTE),
+            "course_cost": _demo(governance_text.course_cost(self), self.fees_confirmed, FEES_NOTE),
             "emergency_equipment": _demo(_bullets(self.emergency_equipment), safety),
             "emergency_training": _demo(_bullets(self.emergency_training), safety),
             "regulator": _demo(self._regulator_markdown(), governance),
@@ -301,6 +342,13 @@ class Clinic(models.Model):
             "chaperones": _demo(_paragraphs(self.chaperones), governance),
             "language_support": _demo(_paragraphs(self.language_support), governance),
         }
+
+    def team(self):
+        """The clinicians patients see on the team page, in order. Unsaved details (the demo
+        defaults, used to check pages without a database) have the demo team."""
+        if self.pk is None:
+            return [Clinician(**values) for values in DEMO_TEAM]
+        return list(self.clinicians.all())
 
     def _regulator_markdown(self):
         text = _paragraphs(self.regulator)
@@ -342,7 +390,8 @@ class Clinic(models.Model):
             often = "We agree with you how often to have them."
         if low and high:
             count = f"{low} to {high} sessions" if low != high else _sessions(low)
-            many = f"A course is often {count}{mark}, but it varies from person to person."
+            count_mark = "" if self.fees_confirmed else f" {DEMO_MARK}"  # set with the fees
+            many = f"A course is often {count}{count_mark}, but it varies from person to person."
         else:
             many = "How many sessions you need varies from person to person."
         if review:
@@ -389,8 +438,16 @@ def _sessions(count):
     return f"{count} session{'' if count == 1 else 's'}"
 
 
-def _demo(markdown, confirmed):
-    return markdown if confirmed else f"{markdown}\n\n{DEMO_NOTE}"
+def _demo(markdown, confirmed, note=DEMO_NOTE):
+    return markdown if confirmed else f"{markdown}\n\n{note}"
+
+
+def _check_range(low, high, high_field):
+    """Both ends of a range or neither, the first no more than the second."""
+    if (low is None) != (high is None):
+        raise ValidationError({high_field: "Give both ends of the range, or leave both empty."})
+    if low is not None and low > high:
+        raise ValidationError({high_field: "This must be at least the first figure."})
 
 
 def _is_email(address):
@@ -415,3 +472,144 @@ class StaffProfile(models.Model):
 
     def __str__(self):
         return self.job_title or str(self.user)
+
+
+class Regulator(models.TextChoices):
+    GMC = "GMC", "General Medical Council (GMC): doctors"
+    HCPC = "HCPC", "Health and Care Professions Council (HCPC): physiotherapists and others"
+    NMC = "NMC", "Nursing and Midwifery Council (NMC): nurses"
+    GPHC = "GPhC", "General Pharmaceutical Council (GPhC): pharmacists"
+
+
+# Per regulator: the public register patients can search, and the registration number's form.
+REGISTERS = {
+    Regulator.GMC: (
+        "https://www.gmc-uk.org/registration-and-licensing/the-medical-register",
+        re.compile(r"[0-9]{7}"),
+        "a GMC number is 7 digits, e.g. 1234567",
+    ),
+    Regulator.HCPC: (
+        "https://www.hcpc-uk.org/check-the-register/",
+        re.compile(r"[A-Z]{2,3}[0-9]{5,6}"),
+        "an HCPC number is 2 or 3 letters then 5 or 6 digits, e.g. PH123456",
+    ),
+    Regulator.NMC: (
+        "https://www.nmc.org.uk/registration/search-the-register/",
+        re.compile(r"[0-9]{2}[A-Z][0-9]{4}[A-Z]"),
+        "an NMC PIN is 2 digits, a letter, 4 digits and a letter, e.g. 12A3456E",
+    ),
+    Regulator.GPHC: (
+        "https://www.pharmacyregulation.org/registers",
+        re.compile(r"[0-9]{7}"),
+        "a GPhC number is 7 digits, e.g. 2012345",
+    ),
+}
+EXAMPLE = "(example: replace with your own)"
+# The shipped team: fictional, marked in the name, with numbers no one holds (all zeros).
+DEMO_TEAM = [
+    {
+        "order": 1,
+        "name": f"Dr Alex Example {EXAMPLE}",
+        "role": "Doctor in pain medicine",
+        "regulator": Regulator.GMC,
+        "registration_number": "0000000",
+        "duties": "Sees you at your first visit, examines you and talks through your "
+        "options. Prescribes the dextrose and gives injections.",
+        "assesses": True,
+        "prescribes": True,
+        "injects": True,
+    },
+    {
+        "order": 2,
+        "name": f"Sam Example {EXAMPLE}",
+        "role": "Physiotherapist",
+        "regulator": Regulator.HCPC,
+        "registration_number": "PH000000",
+        "duties": "Checks how you are doing at follow-up visits, gives injections the doctor "
+        "has prescribed for you, and helps you with exercises.",
+        "assesses": True,
+        "prescribes": False,
+        "injects": True,
+    },
+    {
+        "order": 3,
+        "name": f"Jo Example {EXAMPLE}",
+        "role": "Nurse",
+        "regulator": Regulator.NMC,
+        "registration_number": "00A0000A",
+        "duties": "Looks after you on the day of treatment and after it. Can be your chaperone.",
+        "assesses": False,
+        "prescribes": False,
+        "injects": False,
+    },
+]
+
+
+class Clinician(models.Model):
+    """A member of the clinical team, shown to patients on the team page."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="clinicians")
+    order = models.PositiveSmallIntegerField(default=0, help_text="Lower is shown first.")
+    name = models.CharField(max_length=120, validators=[one_line], help_text="As patients "
+                            "should read it, e.g. \"Dr Alex Example\".")  # fmt: skip
+    role = models.CharField(
+        max_length=120, validators=[one_line], help_text='e.g. "Doctor in pain medicine".'
+    )
+    regulator = models.CharField(max_length=4, choices=Regulator.choices)
+    registration_number = models.CharField(
+        max_length=20,
+        validators=[one_line],
+        help_text="As on the regulator's public register; patients are linked to it to check.",
+    )
+    duties = models.TextField(
+        "what they do here",
+        max_length=600,
+        blank=True,
+        validators=[no_control_characters],
+        help_text="In plain words, what this person does for patients at the clinic.",
+    )
+    assesses = models.BooleanField("assesses patients", default=False)
+    prescribes = models.BooleanField(
+        "prescribes the dextrose",
+        default=False,
+        help_text="Doctors, or nurses, physiotherapists and pharmacists with an independent "
+        "prescriber entry on their register.",
+    )
+    injects = models.BooleanField("gives the injections", default=False)
+    photo = models.ImageField(
+        upload_to="team/%Y/",
+        blank=True,
+        width_field="photo_width",
+        height_field="photo_height",
+        help_text="Optional. JPEG, PNG or WebP; it is cleaned and resized when uploaded.",
+    )
+    photo_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    photo_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    photo_alt = models.CharField(
+        "photo description",
+        max_length=200,
+        blank=True,
+        validators=[one_line],
+        help_text='Alt text for people who cannot see the photo, e.g. "Alex Example smiling, '
+        'in a blue top".',
+    )
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def register_url(self):
+        return REGISTERS[self.regulator][0] if self.regulator in REGISTERS else ""
+
+    def clean(self):
+        number = re.sub(r"[\s-]", "", self.registration_number or "").upper()
+        if self.regulator in REGISTERS:
+            _url, pattern, form = REGISTERS[self.regulator]
+            if not pattern.fullmatch(number):
+                raise ValidationError({"registration_number": f"Check this number: {form}."})
+            self.registration_number = number
+        if self.photo and not self.photo_alt.strip():
+            raise ValidationError({"photo_alt": "Describe the photo for people who cannot see it."})

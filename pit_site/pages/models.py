@@ -318,6 +318,13 @@ def show_new_clinic_details(sender, instance, **kwargs):
             page.save(clinic=instance, update_fields=["body_html", "reading_grade", "updated_at"])
 
 
+def show_new_team(sender, instance, **kwargs):
+    """A clinician was added, changed or removed: re-render the pages that show the team."""
+    clinic = Clinic.objects.filter(pk=instance.clinic_id).first()
+    if clinic is not None:  # None while the clinic's details themselves are being deleted
+        show_new_clinic_details(sender, clinic)
+
+
 def fingerprint(values):
     """A stable hash of a page's content fields, to tell whether it changed."""
     canonical = {

@@ -22,6 +22,8 @@ emergency equipment the clinic keeps) are written as ``{{ clinic.name_of_detail 
 filled in from the clinic's details before rendering, so they go through the same
 sanitiser. ``Clinic.markdown_details`` says which exist; an unknown one is a RenderError.
 Illustrations are placed with ``{{ figure.name }}`` (figures.py), after sanitising.
+After sanitising, ``glossary.link_terms`` links the first use of each research word to the
+glossary page.
 
 Python-Markdown (and html5ever inside nh3) take quadratic time or recurse on some
 pathological input, such as thousands of unclosed ``[`` or lists nested hundreds deep.
@@ -41,7 +43,7 @@ import nh3
 from django.utils.html import strip_tags
 from django.utils.text import normalize_newlines, slugify
 
-from . import render_pool
+from . import glossary, render_pool
 from .figures import mark_figures
 
 ALLOWED_TAGS = {
@@ -228,7 +230,7 @@ def render_in_process(text, *, faq=False):
     html = FOOTNOTES_RE.sub(
         '<div class="footnote"><h2 id="references">References</h2>', html, count=1
     )
-    html = sanitise(html)
+    html = glossary.link_terms(sanitise(html))
     html = TABLE_OPEN_RE.sub(lambda m: TABLE_WRAPPER + m.group(0), html)
     return html.replace("</table>", "</table></div>")
 

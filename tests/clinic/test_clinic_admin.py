@@ -2,6 +2,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from pit_site.clinic.models import Clinic
+from tests.clinic.admin_form import UNCHANGED_TEAM
 from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +33,7 @@ def test_staff_edit_the_one_set_of_clinic_details_in_the_admin(admin_client, cli
         "emergency_number": "999",
         "urgent_advice": "Call 999 in an emergency.",
     }
-    response = admin_client.post("/admin/clinic/clinic/1/change/", data)
+    response = admin_client.post("/admin/clinic/clinic/1/change/", data | UNCHANGED_TEAM)
     assert response.status_code == 302
     page = client.get("/contact/").content.decode()
     assert "Riverside &lt;b&gt;Pain&lt;/b&gt; Clinic" in page  # escaped, not markup

@@ -7,6 +7,7 @@ from django.test import Client
 
 from pit_site.clinic.models import Clinic
 from pit_site.enquiries.models import Enquiry
+from tests.clinic.admin_form import UNCHANGED_TEAM
 from tests.conftest import sign_in, soup
 from tests.enquiries.test_contact_form import valid
 
@@ -22,7 +23,7 @@ GOOD = {
     "notification_emails": "desk@riverside.example\nmanager@riverside.example",
     "emergency_number": "999",
     "urgent_advice": "Call 999 in an emergency.\nOr 111.",
-}
+} | UNCHANGED_TEAM
 
 
 @pytest.fixture

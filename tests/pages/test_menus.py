@@ -12,7 +12,8 @@ from tests.conftest import soup
 
 pytestmark = pytest.mark.django_db
 
-# What base.html linked to before menus came from the pages: the site must look the same.
+# What base.html linked to before menus came from the pages (the site must look the same), and
+# the team, complaints and glossary pages added since.
 HEADER = [
     ("/what-is-pit/", "What is PIT?"),
     ("/your-treatment/", "Your treatment"),
@@ -23,9 +24,12 @@ HEADER = [
 ]
 FOOTER = [
     ("/about/", "About us"),
+    ("/team/", "Our team"),
+    ("/complaints/", "Complaints"),
     ("/fees/", "Fees and insurance"),
     ("/privacy/", "Privacy notice"),
     ("/accessibility/", "Accessibility statement"),
+    ("/glossary/", "Research words explained"),
 ]
 HEADER_LINKS = 'nav[aria-label="Main"] a'
 FOOTER_LINKS = 'nav[aria-label="Site information"] a'
