@@ -40,6 +40,10 @@ NOT_PRINTED = [
 ]
 PDF_PAGE_RE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
 
+RING_JS = (
+    "el => [getComputedStyle(el).outlineStyle, getComputedStyle(el).outlineWidth, "
+    "getComputedStyle(el).boxShadow]"
+)
 # Counts calls instead of opening the print dialog (which would block a headless run).
 FAKE_PRINT_JS = "() => { window.__printed = 0; window.print = () => { window.__printed += 1; }; }"
 
@@ -102,9 +106,7 @@ def test_focus_on_a_home_card_rings_the_whole_card(open_page):
     page.locator(CARD_LINKS).first.focus()
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("Tab")  # a keyboard focus, so :focus-visible applies
-    ring = page.locator(CARD_LINKS).first.locator("xpath=..").evaluate(
-        "el => { const s = getComputedStyle(el); return [s.outlineStyle, s.outlineWidth, s.boxShadow]; }"
-    )
+    ring = page.locator(CARD_LINKS).first.locator("xpath=..").evaluate(RING_JS)
     assert ring[0] == "solid" and float(ring[1].removesuffix("px")) >= 2, ring
     assert "6px" in ring[2], f"no outer --focus ring: {ring}"
 
