@@ -7,6 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from reversion.models import Version
 
+from pit_site.pagecache import content_version
 from pit_site.pages.export import serialize
 from pit_site.pages.models import Page
 
@@ -354,3 +355,14 @@ def test_reverting_a_page_in_the_admin_is_a_change_the_next_load_keeps(tree):
     (tree / "what-is-pit.md").write_text(PAGE.format(title="Third title"))
     assert "1 conflicts" in load(tree)[0]
     assert Page.objects.get(path="what-is-pit").title == "What is PIT"
+
+
+def test_render_pages_empties_the_page_cache_even_when_no_page_changed(tree):
+    # After an upgrade that changed only templates or styles, cached pages must not keep the
+    # old ones: the deployment guide runs render_pages on every upgrade.
+    load(tree)
+    call_command("render_pages", stdout=StringIO())
+    before = content_version()
+    call_command("render_pages", stdout=(out := StringIO()))
+    assert "0 pages re-rendered" in out.getvalue()
+    assert content_version() != before

@@ -10,8 +10,9 @@ from pit_site.search.models import SearchDocument
 
 class Command(BaseCommand):
     help = (
-        "Re-render every page's stored HTML with the current renderer. Run after upgrading: "
-        "content and edit times are kept; only stale HTML is rewritten."
+        "Re-render every page's stored HTML with the current renderer and empty the page "
+        "cache. Run after upgrading: content and edit times are kept; only stale HTML is "
+        "rewritten."
     )
 
     def handle(self, *args, **options):
@@ -28,8 +29,10 @@ class Command(BaseCommand):
                     body_html=page.body_html, reading_grade=page.reading_grade
                 )
                 stale += 1
+        # Always: an upgrade may change templates or styles while no stored HTML changes, and
+        # cached pages would keep the old ones. (update() sends no signals either.)
+        content_changed()
         if stale:
-            content_changed()  # update() sends no signals
             rebuild_search_index(Page, SearchDocument)
         if stale or options["verbosity"] > 0:  # -v 0 (make run): quiet unless something changed
             self.stdout.write(
