@@ -9,8 +9,10 @@ from pit_site.pages.content import parse_file
 from pit_site.pages.glossary import TERMS
 from pit_site.pages.models import Kind
 from pit_site.pages.rendering import render_markdown
+from pit_site.references.bibliography import file_register
 
 ROOT = settings.CONTENT_DIR
+REGISTER = file_register(ROOT)  # the pages cite the folder's bibliography
 
 
 def links(html):
@@ -94,12 +96,12 @@ def test_hostile_markup_stays_harmless_and_terms_in_attributes_are_left_alone():
 def test_shipped_pages_link_each_term_at_most_once(file):
     values = parse_file(file, ROOT)
     found = [anchor for anchor, _text in links(
-        render_markdown(values["body"], faq=values["kind"] == Kind.FAQ)
+        render_markdown(values["body"], faq=values["kind"] == Kind.FAQ, register=REGISTER)
     )]  # fmt: skip
     assert len(found) == len(set(found))
 
 
 def test_the_evidence_page_links_its_research_words():
     values = parse_file(ROOT / "evidence.md", ROOT)
-    found = {anchor for anchor, _text in links(render_markdown(values["body"]))}
+    found = {anchor for anchor, _text in links(render_markdown(values["body"], register=REGISTER))}
     assert {"placebo", "trial", "case-series", "bias", "off-label"} <= found

@@ -26,6 +26,7 @@ from pit_site.clinic.models import Clinic
 from pit_site.enquiries.models import Enquiry, ExportRecord
 from pit_site.feedback.models import Feedback
 from pit_site.pages.models import Image, Page
+from pit_site.references.models import Reference
 from pit_site.search.models import Synonym, UnmatchedSearch
 from tests.conftest import make_staff, sign_in
 
@@ -48,6 +49,7 @@ MODELS = {
     "clinic/clinic": {"view": EDITORS, "add": NOBODY, "delete": NOBODY},
     "pages/page": {"view": EDITORS, "add": EDITORS, "delete": EDITORS},
     "pages/image": {"view": EDITORS, "add": EDITORS, "delete": EDITORS},
+    "references/reference": {"view": EDITORS, "add": EDITORS, "delete": EDITORS},
     "enquiries/enquiry": {"view": RECEPTION, "add": NOBODY, "delete": ADMIN},
     "enquiries/exportrecord": {"view": RECEPTION, "add": NOBODY, "delete": NOBODY},
     "feedback/feedback": {"view": EDITORS, "add": NOBODY, "delete": EDITORS},
@@ -80,6 +82,7 @@ SITE_WIDE = {
     "axes/": (ADMIN, 200),
     "clinic/": (EDITORS, 200),
     "pages/": (EDITORS, 200),
+    "references/": (EDITORS, 200),
     "enquiries/": (RECEPTION, 200),
     "audit/": (ADMIN, 200),
     "feedback/": (EDITORS, 200),
@@ -133,6 +136,9 @@ def objects(settings, tmp_path):
         "clinic/clinic": Clinic.load(),
         "pages/page": draft,
         "pages/image": Image.objects.create(file=tiny_png()),
+        "references/reference": Reference.objects.create(
+            key="smith2020", study_type="review", title="A review", url="https://example.org/"
+        ),
         "enquiries/enquiry": enquiry,
         "enquiries/exportrecord": ExportRecord.objects.create(count=1, references="PIT-X"),
         "feedback/feedback": Feedback.objects.create(page=draft, helpful=False, comment="Hm."),
@@ -159,7 +165,8 @@ def expectations(route, objects):
         key = key.replace("<path:content_type_id>/<path:object_id>", "<ct>/<id>")
         if key == "(?P<url>.*)":
             key = "no-such-page/"
-        for app in ("auth", "axes", "audit", "clinic", "feedback", "pages", "enquiries", "search"):
+        apps = ("auth", "axes", "audit", "clinic", "feedback", "pages", "references", "enquiries")
+        for app in (*apps, "search"):
             if route.startswith("(?P<app_label>"):
                 yield f"/admin/{app}/", *SITE_WIDE[f"{app}/"]
         if route.startswith("(?P<app_label>"):
