@@ -241,7 +241,9 @@ def suggest(query):
         # Words with the same first letter only: few typos are in the first letter, and it
         # keeps the comparison quick.
         nearby = [w for w in vocab["by_letter"].get(word[0], []) if abs(len(w) - len(word)) < 3]
-        close = difflib.get_close_matches(word, nearby, n=1, cutoff=0.6)
+        # 0.8: one wrong letter in five or more ("planter" for "plantar"). A four-letter word
+        # one letter from ours ("home", "hope") is as likely another word as a typo.
+        close = difflib.get_close_matches(word, nearby, n=1, cutoff=0.8)
         if close:
             query_words[index], changed = close[0], True
     return " ".join(query_words) if changed else ""

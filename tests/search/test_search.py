@@ -165,6 +165,13 @@ def test_known_words_get_no_suggestion(client):
     assert not soup(client.get("/search/", {"q": "heel pain"})).select(".suggestion")
 
 
+def test_an_everyday_word_the_site_does_not_use_is_not_corrected(client):
+    # "home" is one letter from "hope", which the pages use: no "Did you mean ... hope".
+    html = soup(client.get("/search/", {"q": "can I drive home afterwards"}))
+    assert not html.select(".suggestion")
+    assert result_links(client, "can I drive home afterwards")[0] == "/faqs/#can-i-drive-afterwards"
+
+
 def test_no_results_says_so_kindly_and_offers_help(client):
     response = client.get("/search/", {"q": "xylophone lessons"})
     html = soup(response)
