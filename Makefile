@@ -13,6 +13,7 @@ LOCAL_ENV = DJANGO_SECURE=0 \
 # The production command line, from the Procfile (run by a shell, as Procfile runners do).
 WEB_COMMAND = $(shell sed -n 's/^web: *//p' Procfile)
 STATIC_FILES := $(shell find static -type f)
+TEMPLATE_FILES := $(shell find templates -type f)
 
 .PHONY: help run dev test lint format setup content clean bench
 
@@ -48,9 +49,11 @@ setup: $(VENV)/.installed secret-key staticfiles/staticfiles.json ## Create .ven
 	@$(LOCAL_ENV) $(BIN)/python manage.py load_content
 	@$(MAKE) -s --no-print-directory .stamp-render
 
-# Re-render stored pages only when the renderer (or a package it uses) changed.
+# Re-render stored pages only when the renderer (or a package it uses) changed; render_pages
+# also empties the page cache, so it runs when templates or static files change too.
 .stamp-render: $(wildcard pit_site/pages/render*.py) pit_site/pages/readability.py pit_site/pages/models.py \
-		pit_site/pages/pictures.py pit_site/pages/figures.py pit_site/pages/glossary.py pit_site/references/citations.py \
+		pit_site/pages/pictures.py pit_site/pages/figures.py pit_site/pages/glossary.py \
+		pit_site/references/citations.py staticfiles/staticfiles.json $(TEMPLATE_FILES) \
 		$(VENV)/.installed
 	@$(LOCAL_ENV) $(BIN)/python manage.py render_pages -v 0
 	@touch $@

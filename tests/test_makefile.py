@@ -59,6 +59,8 @@ def test_render_pages_runs_only_when_the_renderer_changes():
     assert "render_pages" not in " ".join(recipe("setup"))
     changed = make("-n", "-W", "pit_site/pages/rendering.py", ".stamp-render")
     assert "render_pages" in changed
+    # It empties the page cache too: cached pages must not keep an old template or stylesheet.
+    assert "render_pages" in make("-n", "-W", "templates/base.html", ".stamp-render")
 
 
 def test_secret_key_goes_to_dot_env_once_taken_over_from_secret_key_file(tmp_path):
