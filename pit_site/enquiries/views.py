@@ -126,8 +126,10 @@ def contact(request):
             return redirect(f"{reverse('enquiries:sent')}?ref={token}")
     else:
         # The blank page needs no query, but a form that cannot be sent must not be offered:
-        # with the database down this raises, and the outage middleware answers 503.
-        connection.ensure_connection()
+        # with the database down this raises, and the outage middleware answers 503. A cursor,
+        # not ensure_connection(): a kept connection the server has dropped only shows up in
+        # the health check (one SELECT 1) that taking a cursor runs.
+        connection.cursor().close()
         html = blank_contact_page(request)
         html = html.replace(CSRF_SLOT, get_token(request)).replace(SHOWN_SLOT, shown_token())
         return HttpResponse(html)
